@@ -1,0 +1,250 @@
+package nemo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	mcpaudioedit "github.com/mcp-audioedit/mcp-audioedit"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/fsutil"
+)
+
+// Defaults.
+const (
+	DefaultAPIURL   = "https://mega-api-prod.nemovideo.ai"
+	DefaultWebURL   = "https://nemovideo.com"
+	DefaultLanguage = "en"
+	// SkillSource is the X-Skill-Source header value.
+	SkillSource = "audio-editor-free"
+	// MaxUploadSize is the largest file the API accepts (500 MB).
+	MaxUploadSize = 500 << 20
+)
+
+// SupportedFormats are the file extensions the API accepts for upload.
+var SupportedFormats = []string{"mp4", "mov", "avi", "webm", "mkv", "jpg", "png", "gif", "webp", "mp3", "wav", "m4a", "aac"}
+
+// Config configures the client and the backend. The zero value of every
+// field but the store and logger gives the production behaviour.
+type Config struct {
+	// APIURL is the API base (env NEMO_API_URL); default DefaultAPIURL.
+	// It may carry a path prefix.
+	APIURL string
+	// WebURL is the web app (env NEMO_WEB_URL), used in links; default DefaultWebURL.
+	WebURL string
+	// Token is a bearer token used as is (env NEMO_TOKEN). Empty: an
+	// anonymous token is requested with the client id.
+	Token string
+	// ClientID identifies this install (env NEMO_CLIENT_ID). Empty: a
+	// UUID read from, or created once in, ConfigDir/client_id (0600).
+	ClientID string
+	// ConfigDir holds client_id and the anonymous token (0600 files);
+	// default <os.UserConfigDir()>/nemovideo.
+	ConfigDir string
+	// SkillSource overrides the detected platform (env SKILL_SOURCE).
+	SkillSource string
+	// SkillName and SkillVersion are sent as attribution; default from
+	// SKILL.md's frontmatter (mcpaudioedit.Skill).
+	SkillName, SkillVersion string
+	// ExecPath is the install path the platform is detected from;
+	// default os.Executable().
+	ExecPath string
+	// PollInterval paces render polling and disconnect recovery (env
+	// NEMO_POLL_INTERVAL); default 30s. Recovery waits 1x, then 2x.
+	PollInterval time.Duration
+	// RetryWait is the wait before retrying a 429 without Retry-After;
+	// default 30s.
+	RetryWait time.Duration
+	// MaxRetryWait caps a Retry-After the client will sit out; a longer
+	// one fails at once. Default 2 minutes.
+	MaxRetryWait time.Duration
+	// StuckAfter gives up on a stream that sent only keep-alives for this
+	// long; default 10 minutes.
+	StuckAfter time.Duration
+	// StreamTimeout caps one message stream; default 15 minutes.
+	StreamTimeout time.Duration
+	// CallTimeout caps one API call but a message stream, an upload or a
+	// download (their own limits apply); default 3 minutes (it covers a
+	// 429 wait).
+	CallTimeout time.Duration
+	// UploadTimeout caps one upload request; default 30 minutes.
+	UploadTimeout time.Duration
+	// RecoveryReads is how many unchanged state reads after a broken
+	// stream mean failure; default 5.
+	RecoveryReads int
+	// OutputDir receives exports without an output path; default the
+	// current directory.
+	OutputDir string
+	// Language is the session language (ISO code: en, zh-CN, ja, es);
+	// default "en".
+	Language string
+	// HTTPClient sends the requests; default a client without a timeout
+	// (streams are long; every call carries a context).
+	HTTPClient *http.Client
+}
+
+// withDefaults returns c with every empty field filled.
+func (c Config) withDefaults() (Config, error) {
+	if c.APIURL == "" {
+		c.APIURL = DefaultAPIURL
+	}
+	c.APIURL = strings.TrimRight(c.APIURL, "/")
+	if c.WebURL == "" {
+		c.WebURL = DefaultWebURL
+	}
+	c.WebURL = strings.TrimRight(c.WebURL, "/")
+	if c.SkillName == "" || c.SkillVersion == "" {
+		n, v := mcpaudioedit.Skill()
+		if c.SkillName == "" {
+			c.SkillName = n
+		}
+		if c.SkillVersion == "" {
+			c.SkillVersion = v
+		}
+	}
+	if c.ExecPath == "" {
+		c.ExecPath, _ = os.Executable()
+	}
+	if c.ConfigDir == "" {
+		d, err := os.UserConfigDir()
+		if err != nil {
+			return c, fmt.Errorf("nemo config: no user config dir (set ConfigDir): %w", err)
+		}
+		c.ConfigDir = filepath.Join(d, "nemovideo")
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = 30 * time.Second
+	}
+	if c.RetryWait <= 0 {
+		c.RetryWait = 30 * time.Second
+	}
+	if c.MaxRetryWait <= 0 {
+		c.MaxRetryWait = 2 * time.Minute
+	}
+	if c.StuckAfter <= 0 {
+		c.StuckAfter = 10 * time.Minute
+	}
+	if c.StreamTimeout <= 0 {
+		c.StreamTimeout = 15 * time.Minute
+	}
+	if c.CallTimeout <= 0 {
+		c.CallTimeout = 3 * time.Minute
+	}
+	if c.UploadTimeout <= 0 {
+		c.UploadTimeout = 30 * time.Minute
+	}
+	if c.RecoveryReads <= 0 {
+		c.RecoveryReads = 5
+	}
+	if c.Language == "" {
+		c.Language = DefaultLanguage
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{}
+	}
+	return c, nil
+}
+
+// Platform is the X-Skill-Platform value: source when set, else
+// "clawhub" or "cursor" from the install path, else "unknown".
+func Platform(source, execPath string) string {
+	if s := strings.TrimSpace(source); s != "" {
+		return s
+	}
+	p := filepath.ToSlash(execPath)
+	switch {
+	case strings.Contains(p, "/.clawhub/"):
+		return "clawhub"
+	case strings.Contains(p, "/.cursor/skills/"):
+		return "cursor"
+	}
+	return "unknown"
+}
+
+// loadClientID returns the id in dir/client_id, creating it (0600) when
+// absent or not a UUID.
+func loadClientID(dir string) (string, error) {
+	path := filepath.Join(dir, "client_id")
+	if b, err := os.ReadFile(path); err == nil {
+		if id, err := uuid.Parse(strings.TrimSpace(string(b))); err == nil {
+			return id.String(), nil
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("read client id: %w", err)
+	}
+	return newClientID(dir)
+}
+
+// newClientID writes a fresh UUID to dir/client_id (0600).
+func newClientID(dir string) (string, error) {
+	id := uuid.NewString()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("save client id: %w", err)
+	}
+	if _, err := fsutil.WriteFile(filepath.Join(dir, "client_id"), strings.NewReader(id+"\n"), true); err != nil {
+		return "", fmt.Errorf("save client id: %w", err)
+	}
+	return id, nil
+}
+
+// savedToken is the anonymous token as kept on disk (0600): the API
+// issues one per client id per 7 days, so a restart must reuse it.
+type savedToken struct {
+	Token     string    `json:"token"`
+	UserID    string    `json:"user_id,omitempty"`
+	ClientID  string    `json:"client_id"`
+	ExpiresAt time.Time `json:"expires_at,omitempty"`
+}
+
+func tokenPath(dir string) string { return filepath.Join(dir, "token.json") }
+
+func loadToken(dir, clientID string) (savedToken, bool) {
+	b, err := os.ReadFile(tokenPath(dir))
+	if err != nil {
+		return savedToken{}, false
+	}
+	var t savedToken
+	if json.Unmarshal(b, &t) != nil || t.Token == "" || t.ClientID != clientID {
+		return savedToken{}, false
+	}
+	if !t.ExpiresAt.IsZero() && time.Now().After(t.ExpiresAt) {
+		return savedToken{}, false
+	}
+	return t, true
+}
+
+func saveToken(dir string, t savedToken) error {
+	b, _ := json.Marshal(t)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("save token: %w", err)
+	}
+	if _, err := fsutil.WriteFile(tokenPath(dir), strings.NewReader(string(b)), true); err != nil {
+		return fmt.Errorf("save token: %w", err)
+	}
+	return nil
+}
+
+func removeToken(dir string) { _ = os.Remove(tokenPath(dir)) }
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
