@@ -133,11 +133,13 @@ var (
 	halfRe      = regexp.MustCompile(`\b(?:half an? |half )(second|sec|minute|min|hour)\b`)
 	aUnitRe     = regexp.MustCompile(`\b(?:a|an) (second|minute|hour)\b( (?:file|clip|pass|time|take|version|track|recording|copy|one)\b)?`)
 	coupleRe    = regexp.MustCompile(`\ba couple (?:of )?`)
-	signWordRe  = regexp.MustCompile(`\b(minus|negative|plus|positive)\s*(\d)`)
-	zhNumRe     = regexp.MustCompile(`([零一二两三四五六七八九十百千]+)(个)?(毫秒|秒|分钟|分|小时|钟头|步|次|倍|分贝|遍|db|%)`)
-	zhHalfRe    = regexp.MustCompile(`半(个)?(秒|分钟|小时|钟头)`)
-	zhOrdRe     = regexp.MustCompile(`第([零一二两三四五六七八九十百]+)`)
-	zhPctRe     = regexp.MustCompile(`百分之([0-9]+|[零一二两三四五六七八九十百]+)`)
+	// "the first second", "the last minute": one unit, not an ordinal.
+	edgeUnitRe = regexp.MustCompile(`\b(first|last|final|opening|closing) (second|minute)\b`)
+	signWordRe = regexp.MustCompile(`\b(minus|negative|plus|positive)\s*(\d)`)
+	zhNumRe    = regexp.MustCompile(`([零一二两三四五六七八九十百千]+)(个)?(毫秒|秒|分钟|分|小时|钟头|步|次|倍|分贝|遍|db|%)`)
+	zhHalfRe   = regexp.MustCompile(`半(个)?(秒|分钟|小时|钟头)`)
+	zhOrdRe    = regexp.MustCompile(`第([零一二两三四五六七八九十百]+)`)
+	zhPctRe    = regexp.MustCompile(`百分之([0-9]+|[零一二两三四五六七八九十百]+)`)
 )
 
 var wordNums = map[string]int{
@@ -162,6 +164,7 @@ func normalize(s string) string {
 		return "1" + m[strings.IndexByte(m, ' '):]
 	})
 	s = coupleRe.ReplaceAllString(s, "2 ")
+	s = edgeUnitRe.ReplaceAllString(s, "$1 1 $2")
 	s = tensRe.ReplaceAllStringFunc(s, func(m string) string {
 		f := strings.FieldsFunc(m, func(r rune) bool { return r == ' ' || r == '-' })
 		n := 0

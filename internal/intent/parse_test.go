@@ -85,6 +85,8 @@ func TestParse(t *testing.T) {
 		{"cut from to", "cut from 1:00 to 1:30", Plan{Ops: ops(Op{Kind: KindCut, Start: 60, End: 90})}, nil},
 		{"remove first", "remove the first 5 seconds", Plan{Ops: ops(Op{Kind: KindCut, End: 5})}, nil},
 		{"cut first", "cut the first 10 seconds", Plan{Ops: ops(Op{Kind: KindCut, End: 10})}, nil},
+		{"cut first second", "cut the first second of b.wav", Plan{Ops: ops(Op{Kind: KindCut, End: 1}), Target: "b.wav"}, nil},
+		{"cut last minute", "remove the last minute", Plan{Ops: ops(Op{Kind: KindCut, Start: -60})}, nil},
 		{"delete last", "delete the last 3 s", Plan{Ops: ops(Op{Kind: KindCut, Start: -3})}, nil},
 		{"remove last", "remove the last 5 s", Plan{Ops: ops(Op{Kind: KindCut, Start: -5})}, nil},
 		{"first and last", "cut the first 10 seconds and the last 5 seconds", Plan{Ops: ops(Op{Kind: KindCut, End: 10}, Op{Kind: KindCut, Start: -5})}, nil},
