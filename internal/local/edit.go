@@ -1,0 +1,264 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/draft"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/engine"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/intent"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/store"
+)
+
+// Edit routes the instruction, parses its operations and records them in
+// the session's history. Edits are non-destructive: export renders them.
+// An instruction that cannot be parsed or applied changes nothing.
+func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.EditResult, error) {
+	text := strings.TrimSpace(req.Instruction)
+	if text == "" {
+		return nil, backend.Userf("the instruction is empty: say what to do, for example \"remove background noise, trim silence and normalize to -16 LUFS\"")
+	}
+	switch act := intent.Route(text); act {
+	case intent.ActionCredits:
+		c, err := b.Credits(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &backend.EditResult{SessionID: req.SessionID, Action: string(act), Message: c.Note}, nil
+	case intent.ActionState:
+		st, err := b.State(ctx, req.SessionID)
+		if err != nil {
+			return nil, err
+		}
+		return &backend.EditResult{SessionID: st.SessionID, Action: string(act), Message: st.Summary, Summary: st.Summary}, nil
+	case intent.ActionUpload:
+		return nil, backend.Userf("to add a file, call the upload tool with its absolute path (paths) or a URL (urls)")
+	case intent.ActionExport:
+		job, err := b.Export(ctx, backend.ExportRequest{SessionID: req.SessionID})
+		if err != nil {
+			return nil, err
+		}
+		return &backend.EditResult{SessionID: job.SessionID, Action: string(act), Message: jobMessage(job)}, nil
+	}
+
+	sess, err := b.session(ctx, req.SessionID, false)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := intent.Parse(text)
+	if errors.Is(err, intent.ErrNoOps) || errors.Is(err, intent.ErrEmpty) {
+		return nil, backend.Userf("I could not find an edit in %q, so nothing changed. I can:\n- %s", text, strings.Join(intent.Capabilities(), "\n- "))
+	}
+	if err != nil {
+		return nil, backend.Userf("could not read the instruction: %v. Nothing changed", err)
+	}
+
+	before, _, err := b.build(ctx, sess.ID)
+	if err != nil {
+		return nil, err
+	}
+	res := &backend.EditResult{SessionID: sess.ID, Action: string(intent.ActionEdit)}
+	if len(before.tracks) == 0 {
+		return nil, backend.Userf("this session has no media yet: call upload with a file path first")
+	}
+	target := ""
+	if plan.Target != "" {
+		it := before.find(plan.Target)
+		if it == nil {
+			return nil, backend.Userf("no file named %q in this session; its files are: %s", plan.Target, names(before))
+		}
+		target = it.ID
+	}
+
+	// Undo and redo act at once; the other ops between them form edits.
+	var pending []opRecord
+	flush := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		if err := b.record(ctx, sess.ID, text, target, pending); err != nil {
+			return err
+		}
+		pending = nil
+		return nil
+	}
+	for _, op := range plan.Ops {
+		switch op.Kind {
+		case intent.KindUndo, intent.KindRedo:
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			n := max(op.Count, 1)
+			var k int
+			if op.Kind == intent.KindUndo {
+				k, err = b.st.Undo(ctx, sess.ID, n)
+			} else {
+				k, err = b.st.Redo(ctx, sess.ID, n)
+			}
+			if err != nil {
+				return nil, err
+			}
+			if k == 0 {
+				res.Notes = append(res.Notes, fmt.Sprintf("nothing to %s", op.Kind))
+			} else {
+				res.Applied = append(res.Applied, fmt.Sprintf("%s %d edit(s)", op.Kind, k))
+			}
+		case intent.KindSync:
+			rec, err := b.syncOp(ctx, before, target)
+			if err != nil {
+				return nil, err
+			}
+			pending = append(pending, *rec)
+			res.Applied = append(res.Applied, rec.describe(nameMap(before)))
+		default:
+			pending = append(pending, opRecord{Op: op})
+			res.Applied = append(res.Applied, op.Describe())
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	after, _, err := b.build(ctx, sess.ID)
+	if err != nil {
+		return nil, err
+	}
+	bd, ad := before.draft(), after.draft()
+	res.Summary = ad.Summary()
+	res.Changes = draft.Diff(bd, ad)
+	res.Message = "Applied: " + strings.Join(res.Applied, "; ") + ". Edits are recorded, not yet rendered: call export to render them."
+	if len(plan.Unparsed) > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("not understood, so not done: %q", strings.Join(plan.Unparsed, "; ")))
+	}
+	if plan.ThenExport {
+		job, err := b.Export(ctx, backend.ExportRequest{SessionID: sess.ID, Format: plan.Format, File: target, Wait: 0})
+		if err != nil {
+			return nil, err
+		}
+		res.Notes = append(res.Notes, jobMessage(job))
+	}
+	return res, nil
+}
+
+// record validates ops against the timeline and appends them to the
+// history; an op that cannot apply is refused and nothing is written.
+func (b *Backend) record(ctx context.Context, sessionID, text, target string, ops []opRecord) error {
+	tl, _, err := b.build(ctx, sessionID)
+	if err != nil {
+		return err
+	}
+	if err := tl.apply(target, ops); err != nil {
+		if _, ok := backend.UserMessage(err); ok {
+			return err
+		}
+		return backend.Userf("%v: nothing was changed", err)
+	}
+	raw, err := json.Marshal(ops)
+	if err != nil {
+		return err
+	}
+	return b.st.AppendEdit(ctx, &store.Edit{SessionID: sessionID, Instruction: text, Target: target, Ops: raw})
+}
+
+// syncOp measures the offset of the session's separately recorded audio
+// against its video's own sound.
+func (b *Backend) syncOp(ctx context.Context, tl *timeline, target string) (*opRecord, error) {
+	var video, audio *mediaItem
+	for _, tr := range tl.tracks {
+		switch tr.item.Info.Kind {
+		case "video":
+			if video == nil {
+				video = tr.item
+			}
+		case "audio":
+			if audio == nil || tr.item.ID == target {
+				audio = tr.item
+			}
+		}
+	}
+	if video == nil || audio == nil {
+		return nil, backend.Userf("to sync, the session needs a video and a separately recorded audio file: upload both, then say \"sync audio to video\"")
+	}
+	if !video.Info.HasAudio {
+		return nil, backend.Userf("%s has no sound of its own to line the audio up with: sync needs the camera's sound as a reference", video.Name)
+	}
+	off, conf, err := b.eng.Align(ctx, video.Path, audio.Path, 0)
+	if errors.Is(err, engine.ErrNoMatch) {
+		return nil, backend.Userf("could not find the same sound in %s and %s (no clear match), so they were not synced: check they are recordings of the same take", video.Name, audio.Name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &opRecord{Op: intent.Op{Kind: intent.KindSync}, Offset: off, Confidence: conf, AudioID: audio.ID, VideoID: video.ID}, nil
+}
+
+func names(tl *timeline) string {
+	var ns []string
+	for _, tr := range tl.tracks {
+		ns = append(ns, tr.item.Name)
+	}
+	return strings.Join(ns, ", ")
+}
+
+func nameMap(tl *timeline) map[string]string {
+	m := map[string]string{}
+	for _, tr := range tl.tracks {
+		m[tr.item.ID] = tr.item.Name
+	}
+	return m
+}
+
+// State returns the session's timeline summary, draft, media, history and jobs.
+func (b *Backend) State(ctx context.Context, sessionID string) (*backend.StateResult, error) {
+	sess, err := b.session(ctx, sessionID, false)
+	if err != nil {
+		return nil, err
+	}
+	tl, edits, err := b.build(ctx, sess.ID)
+	if err != nil {
+		return nil, err
+	}
+	d := tl.draft()
+	raw, err := json.Marshal(d)
+	if err != nil {
+		return nil, err
+	}
+	res := &backend.StateResult{SessionID: sess.ID, Summary: d.Summary(), Draft: raw, Media: []backend.Media{}, History: []backend.HistoryEntry{}}
+	for _, tr := range tl.tracks {
+		res.Media = append(res.Media, tr.item.public())
+	}
+	nm := nameMap(tl)
+	for _, e := range edits {
+		var ops []opRecord
+		_ = json.Unmarshal(e.Ops, &ops)
+		h := backend.HistoryEntry{Seq: e.Seq, Instruction: e.Instruction, Undone: e.Undone, At: e.At, Target: nm[e.Target]}
+		for _, op := range ops {
+			h.Ops = append(h.Ops, op.describe(nm))
+		}
+		res.History = append(res.History, h)
+	}
+	jobs, err := b.st.ListJobs(ctx, sess.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, j := range jobs {
+		pj, err := b.jobFromStore(j)
+		if err == nil {
+			res.Jobs = append(res.Jobs, *pj)
+		}
+	}
+	return res, nil
+}
+
+func jobMessage(j *backend.Job) string {
+	switch j.Status {
+	case backend.JobCompleted:
+		return fmt.Sprintf("Export done: %s (%.1f s, %d bytes).", j.Path, j.DurationS, j.SizeBytes)
+	case backend.JobFailed, backend.JobCancelled:
+		return fmt.Sprintf("Export %s: %s", j.Status, j.Error)
+	}
+	return fmt.Sprintf("Export started as job %s (%.0f%% done): call export_status with job_id %s to follow it.", j.ID, j.Progress, j.ID)
+}

@@ -1,0 +1,495 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+
+	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/engine"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/fsutil"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/store"
+)
+
+// Export formats.
+var (
+	videoFormats = map[string]bool{"mp4": true, "mov": true, "mkv": true, "webm": true}
+	audioFormats = map[string]bool{"mp3": true, "wav": true, "m4a": true, "aac": true}
+)
+
+// job is a running or finished export.
+type job struct {
+	mu        sync.Mutex
+	j         backend.Job
+	done      chan struct{}
+	cancel    context.CancelFunc
+	listeners map[int]backend.ProgressFunc
+	next      int
+	saved     time.Time
+}
+
+func (jb *job) snapshot() *backend.Job {
+	jb.mu.Lock()
+	defer jb.mu.Unlock()
+	c := jb.j
+	c.Notes = append([]string(nil), jb.j.Notes...)
+	return &c
+}
+
+func (jb *job) listen(fn backend.ProgressFunc) func() {
+	if fn == nil {
+		return func() {}
+	}
+	jb.mu.Lock()
+	defer jb.mu.Unlock()
+	id := jb.next
+	jb.next++
+	jb.listeners[id] = fn
+	return func() {
+		jb.mu.Lock()
+		delete(jb.listeners, id)
+		jb.mu.Unlock()
+	}
+}
+
+// exportPlan is everything a render needs, resolved before the job starts.
+type exportPlan struct {
+	track     *track
+	audioSrc  *engine.MediaInfo // where the sound comes from
+	picture   *engine.MediaInfo // video or still image; nil for audio formats
+	format    string
+	quality   string
+	w, h      int
+	output    string
+	title     string
+	offset    float64 // sync offset: audio time = video time + offset
+	wholeKeep bool
+}
+
+// Export validates the request, starts the render as a job and waits up
+// to req.Wait for it.
+func (b *Backend) Export(ctx context.Context, req backend.ExportRequest) (*backend.Job, error) {
+	sess, err := b.session(ctx, req.SessionID, false)
+	if err != nil {
+		return nil, err
+	}
+	tl, _, err := b.build(ctx, sess.ID)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := b.plan(tl, req)
+	if err != nil {
+		return nil, err
+	}
+	now := now().UTC()
+	jb := &job{
+		j: backend.Job{ID: "job_" + uuid.NewString()[:8], SessionID: sess.ID, Status: backend.JobRunning, Format: plan.format,
+			Path: plan.output, CreatedAt: now, UpdatedAt: now},
+		done: make(chan struct{}), listeners: map[int]backend.ProgressFunc{},
+	}
+	reqJSON, _ := json.Marshal(map[string]any{"format": plan.format, "quality": plan.quality, "output": plan.output, "media_id": plan.track.item.ID})
+	if err := b.st.PutJob(ctx, &store.Job{ID: jb.j.ID, SessionID: sess.ID, Backend: "local", Status: backend.JobRunning, Request: reqJSON}); err != nil {
+		return nil, err
+	}
+	jctx, cancel := context.WithCancel(b.ctx)
+	jb.cancel = cancel
+	b.mu.Lock()
+	b.jobs[jb.j.ID] = jb
+	b.mu.Unlock()
+	b.wg.Add(1)
+	go func() {
+		defer b.wg.Done()
+		defer cancel()
+		b.run(jctx, jb, plan)
+	}()
+	return b.wait(ctx, jb, req.Wait)
+}
+
+// ExportStatus returns a job, waiting up to wait for it to finish.
+func (b *Backend) ExportStatus(ctx context.Context, jobID string, wait time.Duration) (*backend.Job, error) {
+	b.mu.Lock()
+	jb := b.jobs[jobID]
+	b.mu.Unlock()
+	if jb != nil {
+		return b.wait(ctx, jb, wait)
+	}
+	sj, err := b.st.GetJob(ctx, jobID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && sj.Backend != "local") {
+		return nil, backend.Userf("unknown job_id %q: call export to start a render (state lists a session's jobs)", jobID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return b.jobFromStore(sj)
+}
+
+// wait blocks until the job ends, wait passes or ctx ends. A caller that
+// cancels its call cancels the job too: nobody else is waiting for it.
+func (b *Backend) wait(ctx context.Context, jb *job, wait time.Duration) (*backend.Job, error) {
+	stop := jb.listen(backend.ProgressFrom(ctx))
+	defer stop()
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-jb.done:
+		case <-t.C:
+		case <-ctx.Done():
+			jb.cancel()
+			<-jb.done
+		}
+	} else {
+		select {
+		case <-jb.done:
+		default:
+		}
+	}
+	return jb.snapshot(), nil
+}
+
+// plan resolves what to render.
+func (b *Backend) plan(tl *timeline, req backend.ExportRequest) (*exportPlan, error) {
+	var tr *track
+	switch {
+	case req.File != "":
+		it := tl.find(req.File)
+		if it == nil {
+			return nil, backend.Userf("no file named %q in this session; its files are: %s", req.File, names(tl))
+		}
+		tr = tl.byID[it.ID]
+		if tr.syncedTo != nil {
+			tr = tl.byID[tr.syncedTo.ID] // synced audio is exported with its video
+		}
+	default:
+		var cands []*track
+		for _, t := range tl.tracks {
+			if t.item.Info.Kind != "image" && t.syncedTo == nil {
+				cands = append(cands, t)
+			}
+		}
+		switch len(cands) {
+		case 0:
+			return nil, backend.Userf("there is nothing to export: upload an audio or video file first")
+		case 1:
+			tr = cands[0]
+		default:
+			var ns []string
+			for _, c := range cands {
+				ns = append(ns, c.item.Name)
+			}
+			return nil, backend.Userf("this session has %d files to export (%s): pass file= with one of them; each file is exported on its own", len(cands), strings.Join(ns, ", "))
+		}
+	}
+	if tr.item.Info.Kind == "image" {
+		return nil, backend.Userf("%s is an image: export an audio or video file (the image becomes the picture behind the audio)", tr.item.Name)
+	}
+	p := &exportPlan{track: tr, quality: strings.ToLower(req.Quality)}
+	switch p.quality {
+	case "":
+		p.quality = "high"
+	case "high", "medium", "low":
+	default:
+		return nil, backend.Userf("unknown quality %q: use high, medium or low", req.Quality)
+	}
+	p.format = strings.TrimPrefix(strings.ToLower(req.Format), ".")
+	if p.format == "" && req.OutputPath != "" {
+		p.format = strings.TrimPrefix(strings.ToLower(filepath.Ext(req.OutputPath)), ".")
+	}
+	if p.format == "" {
+		p.format = "mp4"
+	}
+	if !videoFormats[p.format] && !audioFormats[p.format] {
+		return nil, backend.Userf("cannot export to %q: choose mp4, mov, mkv or webm (video) or mp3, wav, m4a or aac (audio)", p.format)
+	}
+	info := tr.item.Info
+	p.audioSrc = info
+	if tr.syncAudio != nil {
+		p.audioSrc, p.offset = tr.syncAudio.Info, tr.syncOffset
+	}
+	if !p.audioSrc.HasAudio {
+		return nil, backend.Userf("%s has no sound to export: upload its audio and say \"sync audio to video\", or export a video format", tr.item.Name)
+	}
+	if videoFormats[p.format] {
+		p.picture = info
+		if info.Kind == "audio" {
+			for _, t := range tl.tracks { // an uploaded image becomes the picture
+				if t.item.Info.Kind == "image" {
+					p.picture = t.item.Info
+					break
+				}
+			}
+		}
+		w, h, err := parseResolution(req.Resolution)
+		if err != nil {
+			return nil, err
+		}
+		p.w, p.h = w, h
+	}
+	p.title = strings.TrimSuffix(tr.item.Name, filepath.Ext(tr.item.Name))
+	p.wholeKeep = len(tr.keep) == 1 && tr.keep[0].Start <= 0.0005 && math.Abs(tr.keep[0].End-info.Duration) < 0.0005
+	out, err := b.outputPath(tl, req.OutputPath, p)
+	if err != nil {
+		return nil, err
+	}
+	p.output = out
+	return p, nil
+}
+
+func parseResolution(s string) (int, int, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	switch s {
+	case "", "1080p", "1080", "fhd", "full hd":
+		return 1920, 1080, nil
+	case "720p", "720", "hd":
+		return 1280, 720, nil
+	case "480p", "480":
+		return 854, 480, nil
+	case "1440p", "2k":
+		return 2560, 1440, nil
+	case "2160p", "4k", "uhd":
+		return 3840, 2160, nil
+	case "vertical", "1080x1920", "9:16":
+		return 1080, 1920, nil
+	case "square", "1:1":
+		return 1080, 1080, nil
+	}
+	if a, c, ok := strings.Cut(s, "x"); ok {
+		w, err1 := strconv.Atoi(a)
+		h, err2 := strconv.Atoi(c)
+		if err1 == nil && err2 == nil && w >= 16 && h >= 16 && w <= 7680 && h <= 4320 {
+			return w &^ 1, h &^ 1, nil
+		}
+	}
+	return 0, 0, backend.Userf("unknown resolution %q: use 1080p, 720p, 4k, vertical (1080x1920), square, or WIDTHxHEIGHT", s)
+}
+
+// outputPath picks the output file: the asked path (never an input), or
+// <output dir>/<name>-edited.<format>, numbered so nothing is overwritten.
+func (b *Backend) outputPath(tl *timeline, asked string, p *exportPlan) (string, error) {
+	if asked != "" {
+		abs, err := filepath.Abs(asked)
+		if err != nil {
+			return "", backend.Userf("bad output_path %q: give an absolute file path", asked)
+		}
+		if st, err := os.Stat(abs); err == nil && st.IsDir() {
+			abs = filepath.Join(abs, p.title+"-edited."+p.format)
+		}
+		for _, t := range tl.tracks {
+			if abs == t.item.Path || fsutil.SameFile(abs, t.item.Path) {
+				return "", backend.Userf("output_path %s is one of the session's inputs: inputs are never overwritten, choose another name", asked)
+			}
+		}
+		if st, err := os.Stat(filepath.Dir(abs)); err != nil || !st.IsDir() {
+			return "", backend.Userf("the folder of output_path %s does not exist: create it or choose another folder", asked)
+		}
+		return abs, nil
+	}
+	if err := os.MkdirAll(b.outDir, 0o755); err != nil {
+		return "", backend.Userf("cannot create the output folder %s (%v): set AUDIOEDIT_OUTPUT_DIR to a writable folder", b.outDir, err)
+	}
+	base := filepath.Join(b.outDir, p.title+"-edited")
+	out := base + "." + p.format
+	for i := 2; ; i++ {
+		if _, err := os.Stat(out); errors.Is(err, os.ErrNotExist) {
+			b.mu.Lock()
+			taken := false
+			for _, jb := range b.jobs { // a running job has not created its file yet
+				if jb.snapshot().Path == out && !jb.snapshot().Done() {
+					taken = true
+				}
+			}
+			b.mu.Unlock()
+			if !taken {
+				return out, nil
+			}
+		}
+		out = fmt.Sprintf("%s-%d.%s", base, i, p.format)
+	}
+}
+
+// run renders a plan; it always closes jb.done.
+func (b *Backend) run(ctx context.Context, jb *job, p *exportPlan) {
+	defer close(jb.done)
+	start := time.Now()
+	out, report, notes, err := b.render(ctx, jb, p)
+	jb.mu.Lock()
+	jb.j.UpdatedAt = now().UTC()
+	jb.j.Notes = append(jb.j.Notes, notes...)
+	switch {
+	case err == nil:
+		jb.j.Status, jb.j.Progress = backend.JobCompleted, 100
+		jb.j.Path, jb.j.DurationS, jb.j.SizeBytes, jb.j.Report = out.Path, round3(out.Duration), out.Size, report
+		jb.j.Message = fmt.Sprintf("Rendered in %.1f s.", time.Since(start).Seconds())
+	case ctx.Err() != nil:
+		jb.j.Status, jb.j.Error = backend.JobCancelled, "the export was cancelled (the client cancelled the call, or the server is stopping): export again to render"
+	default:
+		jb.j.Status = backend.JobFailed
+		if msg, ok := backend.UserMessage(err); ok {
+			jb.j.Error = msg
+		} else {
+			jb.j.Error = "the render failed: " + shortErr(err) + ". Try another format, or check the input plays"
+		}
+		b.log.Warn("export failed", zap.String("job", jb.j.ID), zap.Error(err))
+	}
+	jb.mu.Unlock()
+	b.save(jb, true)
+}
+
+func shortErr(err error) string {
+	s := err.Error()
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
+}
+
+// progress records progress (0..1) and tells the listeners.
+func (b *Backend) progress(jb *job, frac float64, msg string) {
+	frac = math.Max(0, math.Min(1, frac))
+	jb.mu.Lock()
+	pct := math.Round(frac*1000) / 10
+	if pct < jb.j.Progress {
+		pct = jb.j.Progress // never go back
+	}
+	jb.j.Progress = pct
+	fns := make([]backend.ProgressFunc, 0, len(jb.listeners))
+	for _, fn := range jb.listeners {
+		fns = append(fns, fn)
+	}
+	saveNow := time.Since(jb.saved) > 2*time.Second
+	jb.mu.Unlock()
+	for _, fn := range fns {
+		fn(backend.Progress{Done: pct, Total: 100, Message: msg})
+	}
+	if saveNow {
+		b.save(jb, false)
+	}
+}
+
+// save writes the job to the store.
+func (b *Backend) save(jb *job, final bool) {
+	j := jb.snapshot()
+	jb.mu.Lock()
+	jb.saved = time.Now()
+	jb.mu.Unlock()
+	res, _ := json.Marshal(j)
+	sj := &store.Job{ID: j.ID, SessionID: j.SessionID, Backend: "local", Status: j.Status, Progress: j.Progress, Result: res, Error: j.Error, CreatedAt: j.CreatedAt}
+	if err := b.st.PutJob(context.Background(), sj); err != nil {
+		b.log.Error("save job", zap.String("job", j.ID), zap.Error(err))
+	}
+}
+
+func (b *Backend) jobFromStore(sj *store.Job) (*backend.Job, error) {
+	var j backend.Job
+	if len(sj.Result) > 2 {
+		if err := json.Unmarshal(sj.Result, &j); err != nil {
+			return nil, err
+		}
+	}
+	j.ID, j.SessionID, j.Status, j.Progress, j.Error = sj.ID, sj.SessionID, sj.Status, sj.Progress, sj.Error
+	if j.CreatedAt.IsZero() {
+		j.CreatedAt = sj.CreatedAt
+	}
+	j.UpdatedAt = sj.UpdatedAt
+	return &j, nil
+}
+
+// failOrphans marks jobs a previous process left running as failed.
+func (b *Backend) failOrphans(ctx context.Context) error {
+	jobs, err := b.st.ListJobs(ctx, "")
+	if err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		if j.Backend == "local" && (j.Status == backend.JobRunning || j.Status == backend.JobQueued) {
+			j.Status, j.Error = backend.JobFailed, "the server stopped while this export was running: export again"
+			if err := b.st.PutJob(ctx, j); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// render runs the audio chain (when there is anything to do) and the
+// encoder.
+func (b *Backend) render(ctx context.Context, jb *job, p *exportPlan) (*engine.Output, map[string]float64, []string, error) {
+	tr := p.track
+	chain := engine.Chain{Denoise: tr.denoise, Silence: tr.silence, Loudness: tr.loudness, GainDB: tr.gain, FadeIn: tr.fadeIn, FadeOut: tr.fadeOut}
+	synced := tr.syncAudio != nil
+	if !p.wholeKeep || synced {
+		for _, r := range tr.keep { // video time -> audio time
+			chain.Keep = append(chain.Keep, engine.Range{Start: r.Start + p.offset, End: r.End + p.offset})
+		}
+	}
+	needAudio := synced || !p.wholeKeep || chain.Denoise != nil || chain.Silence != nil || chain.Loudness != nil ||
+		chain.GainDB != 0 || chain.FadeIn > 0 || chain.FadeOut > 0
+	report := map[string]float64{}
+	var notes []string
+	enc := engine.EncodeOptions{Source: p.picture, Format: p.format, Quality: p.quality, Width: p.w, Height: p.h, Title: p.title, OutputPath: p.output}
+	if enc.Source == nil {
+		enc.Source = p.audioSrc
+	}
+	encShare := 1.0
+	if needAudio {
+		encShare = 0.25
+		if p.picture != nil && p.picture.Kind == "video" {
+			encShare = 0.4
+		}
+		popts := engine.ProcessOptions{Chain: chain, Progress: func(f float64) { b.progress(jb, f*(1-encShare), "processing audio") }}
+		if p.picture != nil && p.picture.Kind == "video" && p.picture.FPS > 0 {
+			popts.FrameRate, popts.FrameOffset = p.picture.FPS, p.offset
+		}
+		pr, err := b.eng.Process(ctx, p.audioSrc, popts)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		defer pr.Remove()
+		enc.AudioPath, enc.Duration = pr.Path, pr.Duration
+		rep := pr.Report
+		notes = append(notes, rep.Notes...)
+		if rep.Denoiser != "" {
+			notes = append(notes, "denoiser: "+rep.Denoiser)
+			report["noise_floor_db"] = round1(rep.NoiseFloorDB)
+			report["noise_reduction_db"] = round1(rep.NoiseReductionDB)
+		}
+		if chain.Silence != nil {
+			report["pauses_trimmed"] = float64(rep.PausesTrimmed)
+			report["seconds_removed"] = round1(rep.SecondsRemoved)
+		}
+		report["input_lufs"] = round1(rep.InputLUFS)
+		report["loudness_lufs"] = round1(rep.OutputLUFS)
+		report["true_peak_dbtp"] = round1(rep.TruePeakDB)
+		// The picture follows the sound's cuts. With no cut, keep or trim
+		// the video is left whole (and can be copied); Encode also treats
+		// one range covering the whole video as no cut.
+		if enc.Source.Kind == "video" && (!p.wholeKeep || synced || chain.Silence != nil) {
+			for _, r := range pr.Keep { // audio time -> video time
+				enc.VideoKeep = append(enc.VideoKeep, engine.Range{Start: r.Start - p.offset, End: r.End - p.offset})
+			}
+		}
+	}
+	base := 1 - encShare
+	enc.Progress = func(f float64) { b.progress(jb, base+f*encShare, "encoding "+p.format) }
+	out, err := b.eng.Encode(ctx, enc)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if out.VideoCopied {
+		notes = append(notes, "video stream copied, not re-encoded")
+	}
+	return out, report, notes, nil
+}
+
+func round1(f float64) float64 { return math.Round(f*10) / 10 }

@@ -1,0 +1,189 @@
+// Package local is the local backend: sessions, media, non-destructive
+// edit history and export jobs kept in the store, rendered by the ffmpeg
+// engine. It implements backend.Backend.
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+
+	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/engine"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/store"
+)
+
+// MaxFileSize is the largest file accepted for upload (500 MB).
+const MaxFileSize = 500 << 20
+
+// Options configures the local backend.
+type Options struct {
+	// Store keeps sessions, media, history and jobs.
+	Store *store.Store
+	// Engine runs ffmpeg.
+	Engine *engine.Engine
+	// OutputDir is where exports go when no output path is given.
+	OutputDir string
+	// TempDir holds intermediate files; "" means os.TempDir().
+	TempDir string
+	// MediaDir holds files downloaded from URLs; "" means <user cache>/mcp-audioedit/media.
+	MediaDir string
+	// Logger receives diagnostics; nil means none.
+	Logger *zap.Logger
+	// HTTPClient fetches URL uploads; nil means http.DefaultClient.
+	HTTPClient *http.Client
+}
+
+// Backend is the local ffmpeg backend.
+type Backend struct {
+	st       *store.Store
+	eng      *engine.Engine
+	outDir   string
+	tmpDir   string
+	mediaDir string
+	log      *zap.Logger
+	http     *http.Client
+
+	ctx    context.Context // server lifetime: export jobs outlive the call that started them
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu   sync.Mutex
+	jobs map[string]*job
+}
+
+var _ backend.Backend = (*Backend)(nil)
+
+// New returns the local backend. Jobs a previous process left running
+// are marked failed: their ffmpeg died with that process.
+func New(opts Options) (*Backend, error) {
+	if opts.Store == nil || opts.Engine == nil {
+		return nil, errors.New("local backend: store and engine are required")
+	}
+	b := &Backend{
+		st: opts.Store, eng: opts.Engine, outDir: opts.OutputDir, tmpDir: opts.TempDir,
+		mediaDir: opts.MediaDir, log: opts.Logger, http: opts.HTTPClient, jobs: map[string]*job{},
+	}
+	if b.log == nil {
+		b.log = zap.NewNop()
+	}
+	if b.http == nil {
+		b.http = http.DefaultClient
+	}
+	if b.tmpDir == "" {
+		b.tmpDir = os.TempDir()
+	}
+	if b.outDir == "" {
+		b.outDir = filepath.Join(b.tmpDir, "mcp-audioedit-exports")
+	}
+	if b.mediaDir == "" {
+		c, err := os.UserCacheDir()
+		if err != nil {
+			c = b.tmpDir
+		}
+		b.mediaDir = filepath.Join(c, "mcp-audioedit", "media")
+	}
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	if err := b.failOrphans(context.Background()); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// Name returns "local".
+func (b *Backend) Name() string { return "local" }
+
+// Close cancels running exports and waits for them to stop.
+func (b *Backend) Close() error {
+	b.cancel()
+	b.wg.Wait()
+	return nil
+}
+
+// Credits reports that the local engine needs none.
+func (b *Backend) Credits(ctx context.Context) (*backend.Credits, error) {
+	return &backend.Credits{Unlimited: true, Note: "The local engine runs on this machine: no credits are needed and nothing leaves it."}, nil
+}
+
+const currentKey = "local.current"
+
+// session returns the session named by id, or the current one when id is
+// "". With create, a missing current session is created.
+func (b *Backend) session(ctx context.Context, id string, create bool) (*store.Session, error) {
+	if id == "" {
+		cur, err := b.st.Get(ctx, currentKey)
+		if err != nil {
+			return nil, err
+		}
+		id = cur
+	}
+	if id == "" {
+		if !create {
+			return nil, backend.Userf("there is no session yet: call upload with a file path to start one")
+		}
+		s := &store.Session{ID: "s_" + uuid.NewString()[:8], Backend: "local", Data: json.RawMessage(`{}`)}
+		if err := b.st.CreateSession(ctx, s); err != nil {
+			return nil, err
+		}
+		if err := b.st.Set(ctx, currentKey, s.ID); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	s, err := b.st.GetSession(ctx, id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && s.Backend != "local") {
+		return nil, backend.Userf("unknown session %q: omit session_id to use the current session, or call upload to start a new one", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := b.st.Set(ctx, currentKey, s.ID); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// mediaOf loads a session's media with their probe info.
+func (b *Backend) mediaOf(ctx context.Context, sessionID string) ([]*mediaItem, error) {
+	ms, err := b.st.ListMedia(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*mediaItem, 0, len(ms))
+	for _, m := range ms {
+		var info engine.MediaInfo
+		if err := json.Unmarshal(m.Info, &info); err != nil {
+			return nil, fmt.Errorf("media %s: bad info: %w", m.ID, err)
+		}
+		out = append(out, &mediaItem{Media: m, Info: &info})
+	}
+	return out, nil
+}
+
+type mediaItem struct {
+	*store.Media
+	Info *engine.MediaInfo
+}
+
+func (m *mediaItem) public() backend.Media {
+	i := m.Info
+	return backend.Media{
+		ID: m.ID, Name: m.Name, Path: m.Path, Kind: i.Kind, Format: i.Format, DurationS: round3(i.Duration),
+		SizeBytes: i.Size, AudioCodec: i.AudioCodec, SampleRate: i.SampleRate, Channels: i.Channels,
+		VideoCodec: i.VideoCodec, Width: i.Width, Height: i.Height, FPS: round3(i.FPS),
+	}
+}
+
+func round3(f float64) float64 { return float64(int64(f*1000+0.5)) / 1000 }
+
+// now is the clock, replaceable in tests.
+var now = time.Now
