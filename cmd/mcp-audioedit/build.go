@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+	"go.uber.org/zap"
+
+	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/config"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/engine"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/local"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/neural"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/store"
+)
+
+// app is the wired server: the backend and what it holds open.
+type app struct {
+	backend backend.Backend
+	closers []func()
+}
+
+// Close releases everything, last opened first.
+func (a *app) Close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+}
+
+// build opens the store and builds the configured backend.
+func build(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, error) {
+	a := &app{}
+	st, err := store.Open(cfg.DBPath())
+	if err != nil {
+		return nil, fmt.Errorf("open database in AUDIOEDIT_DATA_DIR (%s): %w", cfg.DataDir, err)
+	}
+	a.closers = append(a.closers, func() { st.Close() })
+
+	switch cfg.Backend {
+	case config.BackendNemo:
+		b, err := newNemo(cfg, st, log)
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		a.backend = b
+	default:
+		pool := neural.NewPool(cfg.ModelsDir)
+		a.closers = append(a.closers, func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = pool.Close(ctx)
+		})
+		eng, err := engine.New(engine.Options{FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe, Logger: log, Neural: pool})
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		if err := os.MkdirAll(cfg.OutputDir, 0o755); err != nil {
+			a.Close()
+			return nil, fmt.Errorf("create the output folder (AUDIOEDIT_OUTPUT_DIR): %w", err)
+		}
+		b, err := local.New(local.Options{Store: st, Engine: eng, OutputDir: cfg.OutputDir, Logger: log})
+		if err != nil {
+			a.Close()
+			return nil, err
+		}
+		a.backend = b
+		log.Info("local engine", zap.String("ffmpeg", eng.FFmpeg()), zap.Strings("neural", eng.NeuralModels()))
+	}
+	a.closers = append(a.closers, func() {
+		if err := a.backend.Close(); err != nil {
+			log.Warn("close backend", zap.Error(err))
+		}
+	})
+	return a, nil
+}
+
+// serveHTTP serves MCP over streamable HTTP on addr (path /mcp) until ctx
+// ends.
+func serveHTTP(ctx context.Context, s *server.MCPServer, addr string, log *zap.Logger) error {
+	h := server.NewStreamableHTTPServer(s)
+	errc := make(chan error, 1)
+	go func() { errc <- h.Start(addr) }()
+	log.Info("listening", zap.String("url", "http://"+addr+"/mcp"))
+	select {
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("serve http on %s (AUDIOEDIT_HTTP_ADDR): %w", addr, err)
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return h.Shutdown(sctx)
+	}
+}
+
+// doctor prints what is installed and configured; it fails when the local
+// backend cannot find ffmpeg.
+func doctor(ctx context.Context, cfg *config.Config, out interface{ Write([]byte) (int, error) }) error {
+	fmt.Fprintf(out, "mcp-audioedit %s\n", appVersion())
+	fmt.Fprintf(out, "backend:     %s\n", cfg.Backend)
+	fmt.Fprintf(out, "data dir:    %s\n", cfg.DataDir)
+	fmt.Fprintf(out, "output dir:  %s\n", cfg.OutputDir)
+	fmt.Fprintf(out, "roots:       %s\n", strings.Join(cfg.Roots, string(os.PathListSeparator)))
+	var missing error
+	for _, bin := range []struct{ name, configured string }{{"ffmpeg", cfg.FFmpeg}, {"ffprobe", cfg.FFprobe}} {
+		p, err := exec.LookPath(bin.configured)
+		if err != nil {
+			fmt.Fprintf(out, "%-12s missing (looked for %q)\n", bin.name+":", bin.configured)
+			missing = engine.ErrFFmpegMissing
+			continue
+		}
+		fmt.Fprintf(out, "%-12s %s (%s)\n", bin.name+":", p, binVersion(ctx, p))
+	}
+	pool := neural.NewPool(cfg.ModelsDir)
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = pool.Close(cctx)
+	}()
+	models := pool.Available()
+	if len(models) == 0 {
+		fmt.Fprintf(out, "neural:      none in %s (%s); the classic denoiser is used\n", cfg.ModelsDir, neural.InstallHint)
+	} else {
+		fmt.Fprintf(out, "neural:      %s (in %s)\n", strings.Join(models, ", "), cfg.ModelsDir)
+	}
+	if cfg.Backend == config.BackendNemo {
+		tok := "anonymous starter token"
+		if cfg.NemoToken != "" {
+			tok = "NEMO_TOKEN set"
+		}
+		fmt.Fprintf(out, "nemo:        %s\n", tok)
+	}
+	if missing != nil && cfg.Backend == config.BackendLocal {
+		return missing
+	}
+	return nil
+}
+
+// binVersion is the first line of `bin -version`, shortened.
+func binVersion(ctx context.Context, bin string) string {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	b, err := exec.CommandContext(ctx, bin, "-hide_banner", "-version").Output()
+	if err != nil {
+		return "version unknown: " + err.Error()
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	if i := strings.Index(line, " Copyright"); i > 0 {
+		line = line[:i]
+	}
+	return strings.TrimSpace(line)
+}
+
+// installModels installs the neural models into the models folder.
+func installModels(ctx context.Context, cfg *config.Config, out interface{ Write([]byte) (int, error) }) error {
+	fmt.Fprintf(out, "installing neural models into %s\n", cfg.ModelsDir)
+	if err := neural.Install(ctx, cfg.ModelsDir); err != nil {
+		return fmt.Errorf("models install: %w", err)
+	}
+	fmt.Fprintf(out, "installed: %s\n", strings.Join(neural.NewPool(cfg.ModelsDir).Available(), ", "))
+	return nil
+}

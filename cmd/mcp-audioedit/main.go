@@ -1,0 +1,143 @@
+// Command mcp-audioedit is an MCP server that edits audio and video in
+// plain language. It serves MCP on stdio (the default) or streamable HTTP,
+// and has a few maintenance subcommands: doctor, models install,
+// tools-doc, version. Logs go to stderr or a file, never to stdout, which
+// carries JSON-RPC.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+
+	"github.com/mark3labs/mcp-go/server"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/mcp-audioedit/mcp-audioedit/internal/config"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/fsutil"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/tools"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3";
+// otherwise the module version from the build info is used.
+var version = ""
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "mcp-audioedit:", err)
+		os.Exit(1)
+	}
+}
+
+// run is main without the exit: it reads the configuration and runs the
+// subcommand.
+func run(args []string, stdout, stderr io.Writer) error {
+	cfg, err := config.Load(args, os.Getenv, stderr)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	cmd := strings.Join(cfg.Command, " ")
+	switch cmd {
+	case "version":
+		fmt.Fprintln(stdout, "mcp-audioedit", appVersion())
+		return nil
+	case "tools-doc":
+		fmt.Fprint(stdout, tools.Markdown(tools.All(nil, tools.Options{Roots: fsutil.Roots{}})))
+		return nil
+	case "doctor":
+		return doctor(ctx, cfg, stdout)
+	case "models install":
+		return installModels(ctx, cfg, stdout)
+	case "", "stdio", "http":
+	default:
+		return fmt.Errorf("unknown command %q: use stdio, http, doctor, models install, tools-doc or version (see -h)", cmd)
+	}
+
+	log, closeLog, err := newLogger(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	app, err := build(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+
+	s := tools.NewServer(app.backend, tools.Options{Roots: cfg.Roots, Version: appVersion(), Logger: log})
+	log.Info("serving", zap.String("transport", transportName(cmd)), zap.String("backend", cfg.Backend),
+		zap.String("version", appVersion()), zap.Strings("roots", cfg.Roots))
+	if cmd == "http" {
+		return serveHTTP(ctx, s, cfg.HTTPAddr, log)
+	}
+	return serveStdio(ctx, s, log)
+}
+
+func transportName(cmd string) string {
+	if cmd == "http" {
+		return "http"
+	}
+	return "stdio"
+}
+
+// serveStdio serves MCP on stdin/stdout until stdin closes or ctx ends.
+func serveStdio(ctx context.Context, s *server.MCPServer, log *zap.Logger) error {
+	stdio := server.NewStdioServer(s)
+	stdio.SetErrorLogger(zap.NewStdLog(log))
+	err := stdio.Listen(ctx, os.Stdin, os.Stdout)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("serve stdio: %w", err)
+	}
+	return nil
+}
+
+// appVersion is the version to report.
+func appVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// newLogger returns a zap logger writing JSON lines to the log file, or to
+// stderr when there is none — never to stdout.
+func newLogger(cfg *config.Config, stderr io.Writer) (*zap.Logger, func(), error) {
+	level, err := zapcore.ParseLevel(cfg.LogLevel)
+	if err != nil {
+		return nil, nil, fmt.Errorf("AUDIOEDIT_LOG_LEVEL: %w", err)
+	}
+	var w zapcore.WriteSyncer = zapcore.AddSync(stderr)
+	closeFn := func() {}
+	if cfg.LogFile != "" {
+		f, err := os.OpenFile(cfg.LogFile, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open log file (AUDIOEDIT_LOG_FILE): %w", err)
+		}
+		w = zapcore.Lock(f)
+		closeFn = func() { f.Close() }
+	} else {
+		w = zapcore.Lock(w)
+	}
+	enc := zap.NewProductionEncoderConfig()
+	enc.EncodeTime = zapcore.ISO8601TimeEncoder
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), w, level)
+	log := zap.New(core, zap.ErrorOutput(w))
+	return log, func() { _ = log.Sync(); closeFn() }, nil
+}

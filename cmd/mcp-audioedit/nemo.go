@@ -1,0 +1,35 @@
+package main
+
+import (
+	"go.uber.org/zap"
+
+	mcpaudioedit "github.com/mcp-audioedit/mcp-audioedit"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/config"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/nemo"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/store"
+)
+
+// nemoConfig maps the configuration onto the cloud backend's. The client
+// id and anonymous token live in <user config dir>/nemovideo (see
+// config.NemoConfigDir).
+func nemoConfig(cfg *config.Config) nemo.Config {
+	name, ver := mcpaudioedit.Skill()
+	return nemo.Config{
+		APIURL:       cfg.NemoAPIURL,
+		WebURL:       cfg.NemoWebURL,
+		Token:        cfg.NemoToken,
+		ClientID:     cfg.NemoClientID,
+		SkillSource:  cfg.SkillSource,
+		SkillName:    name,
+		SkillVersion: ver,
+		PollInterval: cfg.NemoPollInterval,
+		OutputDir:    cfg.OutputDir,
+		ConfigDir:    cfg.NemoConfigDir(),
+	}
+}
+
+// newNemo builds the cloud backend.
+func newNemo(cfg *config.Config, st *store.Store, log *zap.Logger) (backend.Backend, error) {
+	return nemo.New(nemoConfig(cfg), st, log)
+}

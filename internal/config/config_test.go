@@ -1,0 +1,140 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mcp-audioedit/mcp-audioedit/internal/fsutil"
+)
+
+func env(m map[string]string) Getenv {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoad(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	tmp := t.TempDir()
+	base := map[string]string{"HOME": home, "USERPROFILE": home, "TMPDIR": tmp, "XDG_DATA_HOME": "", "XDG_CACHE_HOME": ""}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	type want struct {
+		Backend, DataDir, OutputDir, LogLevel, HTTPAddr, FFmpeg, NemoToken, NemoAPIURL string
+		Roots                                                                          fsutil.Roots
+		Poll                                                                           time.Duration
+		Command                                                                        []string
+	}
+	defaults := want{
+		Backend: "local", DataDir: dataDirFor(runtime.GOOS, env(base)), OutputDir: filepath.Join(home, "mcp-audioedit-exports"),
+		LogLevel: "info", HTTPAddr: "127.0.0.1:8765", FFmpeg: "ffmpeg", Roots: fsutil.ParseRoots(home + string(filepath.ListSeparator) + tmp),
+		Poll: 30 * time.Second,
+	}
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		want    func(w *want)
+		wantErr string
+	}{
+		{name: "defaults", env: base, want: func(*want) {}},
+		{name: "env", env: with("AUDIOEDIT_BACKEND", "NEMO", "AUDIOEDIT_LOG_LEVEL", "debug", "NEMO_TOKEN", " tok ", "NEMO_POLL_INTERVAL", "5s", "AUDIOEDIT_ROOTS", tmp, "AUDIOEDIT_DATA_DIR", filepath.Join(tmp, "d")),
+			want: func(w *want) {
+				w.Backend, w.LogLevel, w.NemoToken, w.Poll, w.Roots, w.DataDir = "nemo", "debug", "tok", 5*time.Second, fsutil.ParseRoots(tmp), filepath.Join(tmp, "d")
+			}},
+		{name: "flag overrides env", env: with("AUDIOEDIT_BACKEND", "nemo", "AUDIOEDIT_FFMPEG", "/env/ffmpeg"), args: []string{"-backend", "local", "-ffmpeg", "/flag/ffmpeg"},
+			want: func(w *want) { w.FFmpeg = "/flag/ffmpeg" }},
+		{name: "subcommand with flags after it", env: base, args: []string{"-log-level", "warn", "http", "-http-addr", "127.0.0.1:9000"},
+			want: func(w *want) { w.LogLevel, w.HTTPAddr, w.Command = "warn", "127.0.0.1:9000", []string{"http"} }},
+		{name: "two-word subcommand", env: base, args: []string{"models", "install"},
+			want: func(w *want) { w.Command = []string{"models", "install"} }},
+		{name: "xdg data home", env: with("XDG_DATA_HOME", filepath.Join(tmp, "xdg")),
+			want: func(w *want) {
+				if runtime.GOOS == "linux" {
+					w.DataDir = filepath.Join(tmp, "xdg", "mcp-audioedit")
+				}
+			}},
+		{name: "nemo url", env: with("NEMO_API_URL", "https://api.example.com/base"), want: func(w *want) { w.NemoAPIURL = "https://api.example.com/base" }},
+		{name: "bad backend", env: with("AUDIOEDIT_BACKEND", "cloud"), wantErr: "AUDIOEDIT_BACKEND"},
+		{name: "bad level", args: []string{"-log-level", "loud"}, env: base, wantErr: "AUDIOEDIT_LOG_LEVEL"},
+		{name: "bad poll", env: with("NEMO_POLL_INTERVAL", "30"), wantErr: "NEMO_POLL_INTERVAL"},
+		{name: "short poll", env: with("NEMO_POLL_INTERVAL", "10ms"), wantErr: "NEMO_POLL_INTERVAL"},
+		{name: "bad addr", env: with("AUDIOEDIT_HTTP_ADDR", "8765"), wantErr: "AUDIOEDIT_HTTP_ADDR"},
+		{name: "bad url", env: with("NEMO_API_URL", "ftp://x"), wantErr: "NEMO_API_URL"},
+		{name: "no roots", env: with("AUDIOEDIT_ROOTS", string(filepath.ListSeparator)), wantErr: "AUDIOEDIT_ROOTS"},
+		{name: "token is not a flag", env: base, args: []string{"-nemo-token", "x"}, wantErr: "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(tt.args, env(tt.env), io.Discard)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("Load error = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			w := defaults
+			tt.want(&w)
+			got := want{
+				Backend: c.Backend, DataDir: c.DataDir, OutputDir: c.OutputDir, LogLevel: c.LogLevel, HTTPAddr: c.HTTPAddr,
+				FFmpeg: c.FFmpeg, NemoToken: c.NemoToken, NemoAPIURL: c.NemoAPIURL, Roots: c.Roots, Poll: c.NemoPollInterval, Command: c.Command,
+			}
+			if diff := cmp.Diff(w, got); diff != "" {
+				t.Errorf("Load mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLoadHelp(t *testing.T) {
+	t.Parallel()
+	var out strings.Builder
+	_, err := Load([]string{"-h"}, env(map[string]string{"HOME": t.TempDir()}), &out)
+	if !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("Load(-h) error = %v, want flag.ErrHelp", err)
+	}
+	for _, s := range []string{"AUDIOEDIT_ROOTS", "NEMO_POLL_INTERVAL", "doctor", "NEMO_TOKEN is read"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("usage lacks %q:\n%s", s, out.String())
+		}
+	}
+}
+
+func TestDataDirFor(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		goos string
+		env  map[string]string
+		want string
+	}{
+		{"linux", map[string]string{"HOME": "/h"}, filepath.Join("/h", ".local", "share", "mcp-audioedit")},
+		{"linux", map[string]string{"HOME": "/h", "XDG_DATA_HOME": "/x"}, filepath.Join("/x", "mcp-audioedit")},
+		{"linux", map[string]string{"HOME": "/h", "XDG_DATA_HOME": "rel"}, filepath.Join("/h", ".local", "share", "mcp-audioedit")},
+		{"darwin", map[string]string{"HOME": "/h"}, filepath.Join("/h", "Library", "Application Support", "mcp-audioedit")},
+		{"windows", map[string]string{"LocalAppData": "/l", "HOME": "/h", "USERPROFILE": "/h"}, filepath.Join("/l", "mcp-audioedit")},
+	}
+	for _, tt := range tests {
+		if got := dataDirFor(tt.goos, env(tt.env)); got != tt.want {
+			t.Errorf("dataDirFor(%s, %v) = %q, want %q", tt.goos, tt.env, got, tt.want)
+		}
+	}
+}

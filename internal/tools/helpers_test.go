@@ -1,0 +1,82 @@
+package tools
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/mcp-audioedit/mcp-audioedit/internal/engine"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/fsutil"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/local"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/store"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/testmedia"
+)
+
+// testEnv is a real MCP client talking in-process to a real server with
+// the real local backend; its roots are a temp folder and the shared
+// media folder.
+type testEnv struct {
+	t   *testing.T
+	c   *client.Client
+	dir string // a root the test may write to
+
+	mu    sync.Mutex
+	notes []mcp.JSONRPCNotification
+}
+
+func newTestEnv(t *testing.T) *testEnv {
+	t.Helper()
+	testmedia.RequireFFmpeg(t)
+	dir := t.TempDir()
+	log := zaptest.NewLogger(t)
+	st, err := store.Open(filepath.Join(dir, "data", "audioedit.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.New(engine.Options{TempDir: dir, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "exports")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := local.New(local.Options{Store: st, Engine: eng, OutputDir: out, TempDir: dir, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := fsutil.ParseRoots(dir + string(filepath.ListSeparator) + mediaDir(t))
+	s := NewServer(b, Options{Roots: roots, Version: "test", Logger: log})
+	c, err := client.NewInProcessClient(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &testEnv{t: t, c: c, dir: dir}
+	c.OnNotification(func(n mcp.JSONRPCNotification) {
+		e.mu.Lock()
+		e.notes = append(e.notes, n)
+		e.mu.Unlock()
+	})
+	ctx := context.Background()
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "tools-test", Version: "0"}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c.Close()
+		b.Close()
+		st.Close()
+	})
+	return e
+}
