@@ -13,7 +13,7 @@ import (
 
 // UploadInput is the upload tool's input.
 type UploadInput struct {
-	Paths     []string `json:"paths,omitempty" jsonschema:"Absolute paths of local audio or video files to add (mp4 mov mkv webm mp3 wav m4a aac). Pass paths; never file contents or base64."`
+	Paths     []string `json:"paths,omitempty" jsonschema:"Absolute paths of local files to add: audio (mp3 wav m4a aac), video (mp4 mov avi webm mkv) or a still image (jpg png gif webp) to show behind audio; 500 MB each at most. Pass paths; never file contents or base64."`
 	URLs      []string `json:"urls,omitempty" jsonschema:"http(s) URLs of media files to fetch and add."`
 	SessionID string   `json:"session_id,omitempty" jsonschema:"Session to add the files to. Omit to use the current session (a new one is created when there is none)."`
 }
