@@ -36,8 +36,15 @@ func main() {
 	hour := flag.Bool("hour", true, "run the 1-hour server memory test")
 	bin := flag.String("bin", "bin/mcp-audioedit", "server binary for the memory test")
 	goBench := flag.Bool("gobench", true, "run the Go micro-benchmarks of the cloud adapter")
+	only := flag.String("only", "", "comma-separated sections to run: speed,denoise,silence,loudness,sync (default all)")
 	flag.Parse()
 	b, err := newBench(*runs)
+	if err == nil && *only != "" {
+		b.only = map[string]bool{}
+		for _, s := range strings.Split(*only, ",") {
+			b.only[strings.TrimSpace(s)] = true
+		}
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -68,6 +75,7 @@ type bench struct {
 	clean []float32 // 3-minute clean speech
 	words []testmedia.Segment
 	in3   string // 3-minute noisy speech, 48 kHz
+	only  map[string]bool
 }
 
 func newBench(runs int) (*bench, error) {
@@ -108,8 +116,14 @@ func (b *bench) all(hour bool, bin string, goBench bool) error {
 	if err := b.writeS16(b.in3, noisy); err != nil {
 		return err
 	}
-	for _, step := range []func() error{b.speed, b.denoiseQuality, b.silenceQuality, b.loudnessQuality, b.syncQuality} {
-		if err := step(); err != nil {
+	for _, step := range []struct {
+		name string
+		run  func() error
+	}{{"speed", b.speed}, {"denoise", b.denoiseQuality}, {"silence", b.silenceQuality}, {"loudness", b.loudnessQuality}, {"sync", b.syncQuality}} {
+		if b.only != nil && !b.only[step.name] {
+			continue
+		}
+		if err := step.run(); err != nil {
 			return err
 		}
 	}
