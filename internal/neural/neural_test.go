@@ -332,26 +332,37 @@ func TestCancel(t *testing.T) {
 	}
 }
 
-// TestMemoryFlat streams 5 s and 60 s of audio and checks that the
-// allocations do not grow with the input length.
+// TestMemoryFlat streams short and 60 s inputs and checks that the
+// allocations do not grow with the input length: for the chunked stream
+// 20 s (two blocks, so that the workers' instances count in both) against
+// 60 s, for the sequential one 5 s against 60 s.
 func TestMemoryFlat(t *testing.T) {
 	p := pool(t)
-	_ = denoise(t, p, "rnnoise", 1, make([]float32, 4800)) // compile first
-	alloc := func(secs int) uint64 {
-		var a, b runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&a)
-		in := io.LimitReader(&endless{rng: rand.New(rand.NewPCG(7, 8))}, int64(secs*sr*4))
-		if err := p.Denoise(context.Background(), "rnnoise", 1, in, io.Discard); err != nil {
-			t.Fatal(err)
+	seq := NewPool(p.Dir())
+	seq.sequential = true
+	defer seq.Close(context.Background())
+	for _, r := range []struct {
+		name  string
+		p     *Pool
+		short int
+	}{{"chunked", p, 20}, {"sequential", seq, 5}} {
+		_ = denoise(t, r.p, "rnnoise", 1, make([]float32, 4800)) // compile first
+		alloc := func(secs int) uint64 {
+			var a, b runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&a)
+			in := io.LimitReader(&endless{rng: rand.New(rand.NewPCG(7, 8))}, int64(secs*sr*4))
+			if err := r.p.Denoise(context.Background(), "rnnoise", 1, in, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			runtime.ReadMemStats(&b)
+			return b.TotalAlloc - a.TotalAlloc
 		}
-		runtime.ReadMemStats(&b)
-		return b.TotalAlloc - a.TotalAlloc
-	}
-	short, long := alloc(5), alloc(60)
-	t.Logf("Go allocations: 5 s -> %d KiB, 60 s -> %d KiB", short>>10, long>>10)
-	if long > short+short/2+(1<<20) {
-		t.Errorf("allocations grow with input length: 5 s %d B, 60 s %d B", short, long)
+		short, long := alloc(r.short), alloc(60)
+		t.Logf("%s: Go allocations: %d s -> %d KiB, 60 s -> %d KiB", r.name, r.short, short>>10, long>>10)
+		if long > short+short/2+(1<<20) {
+			t.Errorf("%s: allocations grow with input length: %d s %d B, 60 s %d B", r.name, r.short, short, long)
+		}
 	}
 }
 
@@ -534,8 +545,8 @@ func TestQuality(t *testing.T) {
 
 // BenchmarkDenoise reports x-realtime per model on 10 s of noisy speech:
 // wall clock (x_realtime) and process CPU time (x_realtime_cpu, the figure
-// for free cores when others share the machine; for "gtcrn" it adds the
-// RNNoise blend that runs on a second goroutine).
+// for free cores when others share the machine; it counts every worker of
+// the chunked stream, and for "gtcrn" the RNNoise blend).
 func BenchmarkDenoise(b *testing.B) {
 	p := pool(b)
 	alone := NewPool(p.Dir())

@@ -28,8 +28,15 @@ type Pool struct {
 	mu       sync.Mutex
 	eng      *engine
 	compiled map[Model]wazero.CompiledModule
+	snaps    map[Model]*snapshot
 	closed   bool
 	noBlend  bool // tests: model "gtcrn" without the RNNoise blend
+
+	// Tests: sequential forces the sequential loop; geometry (when
+	// block > 0) and workers (when > 0) override the chunked stream's.
+	sequential bool
+	geometry   chunkGeometry
+	workers    int
 }
 
 // NewPool returns a Pool for the models folder dir. Nothing is loaded until
@@ -45,6 +52,7 @@ func (p *Pool) Close(ctx context.Context) error {
 	defer p.mu.Unlock()
 	p.closed = true
 	p.compiled = map[Model]wazero.CompiledModule{}
+	p.snaps = nil
 	if p.eng == nil {
 		return nil
 	}
@@ -148,9 +156,9 @@ func (p *Pool) SpeechProb(ctx context.Context, in io.Reader) ([]float32, error) 
 // so on the measurement set (testmedia speech; white, pink, hum, fan,
 // babble at 0/5/10 dB SNR) the blend raised the mean SI-SDR improvement
 // from +8.2 to +8.5 dB, and it is the safety rule for babble, which GTCRN
-// alone made 0.6 dB worse at 0 dB SNR (blend: +0.6). RNNoise runs on a
-// helper goroutine, block by block: it costs about 15% more CPU time than
-// GTCRN alone, hidden when a second core is free.
+// alone made 0.6 dB worse at 0 dB SNR (blend: +0.6). RNNoise costs about
+// 15% more CPU time than GTCRN alone: its blocks are tasks for the same
+// workers as GTCRN's (see chunkBlock), so a free core hides most of it.
 const RNNoiseBlend = 0.3
 
 // lane is one model instance in a stream with the weight of its output.
@@ -159,8 +167,9 @@ type lane struct {
 	weight float32
 }
 
-// stream runs model over in, writing to out; vad, if set, receives the
-// model's per-frame voice probability for frames that cover the input.
+// stream runs model over in, writing to out: chunked (see chunkBlock)
+// unless vad is set, which receives the model's per-frame voice
+// probability for frames that cover the input from the sequential loop.
 func (p *Pool) stream(ctx context.Context, model string, strength float32, in io.Reader, out io.Writer, vad func(float32)) (int64, error) {
 	m, err := p.resolve(model)
 	if err != nil {
@@ -171,6 +180,28 @@ func (p *Pool) stream(ctx context.Context, model string, strength float32, in io
 	if rn, _ := lookup(RNNoise); m == GTCRN && !p.noBlend && vad == nil && verify(rn, p.dir) == nil {
 		models = append(models, RNNoise)
 		weights = []float32{1 - RNNoiseBlend, RNNoiseBlend}
+	}
+	if vad == nil && !p.sequential {
+		lanes := make([]chunkLane, len(models))
+		for k, m := range models {
+			eng, cm, err := p.load(ctx, m)
+			if err != nil {
+				return 0, fmt.Errorf("denoise: %w", err)
+			}
+			lanes[k] = chunkLane{m, eng, cm, weights[k]}
+		}
+		g, workers := defaultGeometry, chunkWorkers()
+		if p.geometry.block > 0 {
+			g = p.geometry
+		}
+		if p.workers > 0 {
+			workers = p.workers
+		}
+		n, err := p.chunked(ctx, lanes, strength, in, out, g, workers)
+		if err != nil {
+			return n, fmt.Errorf("denoise %s: %w", m, err)
+		}
+		return n, nil
 	}
 	var lanes []lane
 	defer func() {
@@ -240,7 +271,7 @@ func (l *laneState) step(ctx context.Context, src []float32) error {
 	return nil
 }
 
-// process is the streaming loop: blocks in, blocks out, each model's
+// process is the sequential streaming loop (SpeechProb; tests): blocks in, blocks out, each model's
 // latency dropped from the head and flushed with zeros at the tail, so that
 // output sample i is the denoised input sample i. Memory is bounded by a
 // few blocks whatever the input length. It returns the samples written.
@@ -300,11 +331,7 @@ func process(ctx context.Context, lanes []lane, strength float32, r io.Reader, w
 			break // empty input
 		}
 		for i := 0; i < got; i++ {
-			v := math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
-			if v != v || v > 1e4 || v < -1e4 { // NaN, Inf or absurd: keep the models' state sane
-				v = 0
-			}
-			src[i] = v
+			src[i] = sanitize(math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:])))
 		}
 		clear(src[got:])
 		if dh > 0 {
