@@ -140,7 +140,7 @@ func (l *levels) meanDB(a, b int) float64 {
 type levelMeter struct {
 	lv       levels
 	channels int
-	carry    []byte  // partial sample frame between writes
+	split    frameSplitter
 	acc      float64 // sum of squares in the current frame
 	n        int     // samples in the current frame
 }
@@ -152,23 +152,8 @@ func newLevelMeter(rate, channels int) *levelMeter {
 
 // Write implements io.Writer.
 func (m *levelMeter) Write(p []byte) (int, error) {
-	n := len(p)
-	fb := 4 * m.channels
-	if len(m.carry) > 0 {
-		need := fb - len(m.carry)
-		if len(p) < need {
-			m.carry = append(m.carry, p...)
-			return n, nil
-		}
-		m.carry = append(m.carry, p[:need]...)
-		m.frames(m.carry)
-		m.carry = m.carry[:0]
-		p = p[need:]
-	}
-	whole := len(p) / fb * fb
-	m.frames(p[:whole])
-	m.carry = append(m.carry, p[whole:]...)
-	return n, nil
+	m.split.split(p, 4*m.channels, func(b []byte) error { m.frames(b); return nil })
+	return len(p), nil
 }
 
 func (m *levelMeter) frames(p []byte) {

@@ -161,7 +161,7 @@ type finisher struct {
 	boxI  int
 	boxS  float64
 	r     float64 // released gain
-	carry []byte
+	split frameSplitter
 	obuf  []byte
 	frame []float32
 }
@@ -188,27 +188,10 @@ func newFinisher(p finishPlan, out io.Writer) *finisher {
 
 // Write implements io.Writer for interleaved float32 little-endian frames.
 func (f *finisher) Write(p []byte) (int, error) {
-	n := len(p)
-	fb := 4 * f.p.Channels
-	if len(f.carry) > 0 {
-		need := fb - len(f.carry)
-		if len(p) < need {
-			f.carry = append(f.carry, p...)
-			return n, nil
-		}
-		f.carry = append(f.carry, p[:need]...)
-		if err := f.frames(f.carry); err != nil {
-			return 0, err
-		}
-		f.carry = f.carry[:0]
-		p = p[need:]
-	}
-	whole := len(p) / fb * fb
-	if err := f.frames(p[:whole]); err != nil {
+	if err := f.split.split(p, 4*f.p.Channels, f.frames); err != nil {
 		return 0, err
 	}
-	f.carry = append(f.carry, p[whole:]...)
-	return n, nil
+	return len(p), nil
 }
 
 func (f *finisher) frames(p []byte) error {
@@ -369,7 +352,7 @@ type loudnessMeter struct {
 	n        int       // samples in the current 100 ms
 	acc      float64   // weighted energy sum of the current 100 ms
 	subs     []float64 // mean weighted energy of each complete 100 ms
-	carry    []byte
+	split    frameSplitter
 	peaks    bool        // track the true peak
 	buf      [][]float64 // per-channel samples of the current write
 	es       []float64   // weighted K energy per frame of the current write
@@ -596,23 +579,8 @@ func newLoudnessMeter(rate, channels int, peaks bool) *loudnessMeter {
 
 // Write implements io.Writer.
 func (m *loudnessMeter) Write(p []byte) (int, error) {
-	n := len(p)
-	fb := 4 * m.channels
-	if len(m.carry) > 0 {
-		need := fb - len(m.carry)
-		if len(p) < need {
-			m.carry = append(m.carry, p...)
-			return n, nil
-		}
-		m.carry = append(m.carry, p[:need]...)
-		m.frames(m.carry)
-		m.carry = m.carry[:0]
-		p = p[need:]
-	}
-	whole := len(p) / fb * fb
-	m.frames(p[:whole])
-	m.carry = append(m.carry, p[whole:]...)
-	return n, nil
+	m.split.split(p, 4*m.channels, func(b []byte) error { m.frames(b); return nil })
+	return len(p), nil
 }
 
 func (m *loudnessMeter) frames(p []byte) {
