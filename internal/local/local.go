@@ -59,6 +59,8 @@ type Backend struct {
 
 	mu   sync.Mutex
 	jobs map[string]*job
+
+	sessMu sync.Mutex // serialises creating the current session
 }
 
 var _ backend.Backend = (*Backend)(nil)
@@ -129,6 +131,15 @@ func (b *Backend) session(ctx context.Context, id string, create bool) (*store.S
 	if id == "" {
 		if !create {
 			return nil, backend.Userf("there is no session yet: call upload with a file path to start one")
+		}
+		b.sessMu.Lock()
+		defer b.sessMu.Unlock()
+		// Two first uploads at once must not start two sessions.
+		if cur, err := b.st.Get(ctx, currentKey); err != nil || cur != "" {
+			if err != nil {
+				return nil, err
+			}
+			return b.st.GetSession(ctx, cur)
 		}
 		s := &store.Session{ID: "s_" + uuid.NewString()[:8], Backend: "local", Data: json.RawMessage(`{}`)}
 		if err := b.st.CreateSession(ctx, s); err != nil {

@@ -1,0 +1,90 @@
+package local
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/testmedia"
+)
+
+// TestSyncAudioToVideo: a camera video with its own (noisy) sound and a
+// separately recorded microphone track that started 0.8 s earlier. After
+// "sync audio to video" the export's sound is the microphone's, lined up
+// with the picture to the millisecond, and the video stream is copied.
+func TestSyncAudioToVideo(t *testing.T) {
+	b, dir := newBackend(t)
+	ctx := context.Background()
+	fx := speechFixture(t)
+	ff := testmedia.FFmpeg()
+	const lead = 0.8 // the mic was started this much before the camera
+	camera := testmedia.Mix(fx.clean, testmedia.Noise(testmedia.Fan, len(fx.clean), 21), 5)
+	video := filepath.Join(dir, "camera.mp4")
+	if err := testmedia.Video(ctx, ff, video, camera, 320, 240, 25); err != nil {
+		t.Fatal(err)
+	}
+	d := int(lead * testmedia.Rate)
+	mic := append(make([]float32, d), fx.clean...)
+	mic = testmedia.Mix(mic, testmedia.Noise(testmedia.White, len(mic), 22), 25)
+	micPath := filepath.Join(dir, "mic.wav")
+	if err := testmedia.WriteWAV(micPath, mic, testmedia.Rate, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Upload(ctx, backend.UploadRequest{Paths: []string{video, micPath}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.Edit(ctx, backend.EditRequest{Instruction: "sync audio to video"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("applied %v; %s", res.Applied, res.Summary)
+	if !strings.Contains(res.Summary, "sound from mic.wav") || !strings.Contains(res.Summary, "synced to camera.mp4") {
+		t.Errorf("summary = %s", res.Summary)
+	}
+	out := filepath.Join(dir, "synced.mp4")
+	job, err := b.Export(ctx, backend.ExportRequest{Format: "mp4", Resolution: "320x240", OutputPath: out, Wait: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job.Status != backend.JobCompleted {
+		t.Fatalf("job %+v", job)
+	}
+	if !containsNote(job.Notes, "video stream copied") {
+		t.Errorf("the picture did not change, so the video should be copied; notes %v", job.Notes)
+	}
+	got, err := testmedia.ReadPCM(ctx, ff, out, 8000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := testmedia.ReadPCM(ctx, ff, video, 8000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off, conf := testmedia.Align(ref, got, 8000, 2)
+	t.Logf("output vs camera sound: offset %.3f ms, confidence %.1f; duration %.3f s", off*1000, conf, job.DurationS)
+	if math.Abs(off) > 0.001 || conf < 1.5 {
+		t.Errorf("synced sound is off by %.3f ms (confidence %.1f), want within 1 ms", off*1000, conf)
+	}
+	if math.Abs(job.DurationS-float64(len(camera))/testmedia.Rate) > 0.1 {
+		t.Errorf("duration %.3f s, want the video's %.3f s", job.DurationS, float64(len(camera))/testmedia.Rate)
+	}
+	// The sound is the microphone's: far less fan noise than the camera's.
+	outFull, _ := testmedia.ReadPCM(ctx, ff, out, testmedia.Rate, 1)
+	pauses := testmedia.Complement(fx.speech, float64(len(fx.clean))/testmedia.Rate)
+	if n := testmedia.EnergyDB(outFull, testmedia.Rate, pauses); n > testmedia.EnergyDB(camera, testmedia.Rate, pauses)-10 {
+		t.Errorf("pause energy %.1f dB: the camera's noisy sound is still there", n)
+	}
+}
+
+func containsNote(notes []string, s string) bool {
+	for _, n := range notes {
+		if strings.Contains(n, s) {
+			return true
+		}
+	}
+	return false
+}
