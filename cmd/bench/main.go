@@ -111,6 +111,14 @@ func (b *bench) all(hour bool, bin string, goBench bool) error {
 		return err
 	}
 	b.clean = b.clean[:180*testmedia.Rate]
+	var words []testmedia.Segment // ground truth within the 180 s kept
+	for _, w := range b.words {
+		if w.Start < 180 {
+			w.End = math.Min(w.End, 180)
+			words = append(words, w)
+		}
+	}
+	b.words = words
 	noisy := testmedia.Mix(b.clean, testmedia.Noise(testmedia.Pink, len(b.clean), 5), 10)
 	b.in3 = filepath.Join(b.dir, "podcast3min.wav")
 	if err := b.writeS16(b.in3, noisy); err != nil {
@@ -558,7 +566,8 @@ func (b *bench) syncQuality() error {
 	return nil
 }
 
-// memory runs the real server over stdio on a 1-hour file and samples its RSS.
+// memory runs the real server over stdio on a 1-hour file, once per
+// denoiser, and samples its RSS.
 func (b *bench) memory(bin string) error {
 	b.log("1-hour memory test")
 	if _, err := os.Stat(bin); err != nil {
@@ -568,18 +577,53 @@ func (b *bench) memory(bin string) error {
 	if err := b.ffmpeg("-stream_loop", "19", "-i", b.in3, "-c:a", "pcm_s16le", hour); err != nil {
 		return err
 	}
+	runs := []struct{ label, instruction string }{
+		{"classic", "remove background noise with the classic denoiser, trim silence and normalize to -16 LUFS"},
+	}
+	for _, m := range b.pool.Available() {
+		switch m {
+		case "rnnoise":
+			runs = append(runs, struct{ label, instruction string }{"rnnoise", "fast denoise, trim silence and normalize to -16 LUFS"})
+		case "gtcrn":
+			runs = append(runs, struct{ label, instruction string }{"gtcrn (default when installed)", "remove background noise, trim silence and normalize to -16 LUFS"})
+		}
+	}
+	b.p("## Memory (the server binary over stdio, 1-hour 16-bit 48 kHz WAV, clean chain to WAV)\n\n| denoiser | server peak RSS (VmHWM) | sampled peak RSS | wall time | x realtime | output s | denoiser used |\n|---|---|---|---|---|---|---|\n")
+	for _, r := range runs {
+		b.log("  %s", r.label)
+		m, err := b.serverRun(bin, hour, r.instruction)
+		if err != nil {
+			return fmt.Errorf("%s: %w", r.label, err)
+		}
+		b.p("| %s | %.0f MB | %.0f MB | %.0f s | %.0fx | %.0f | %s |\n", r.label, m.hwmMB, m.peakMB, m.wall.Seconds(), 3600/m.wall.Seconds(), m.outS, m.denoiser)
+	}
+	b.p("\nTarget: server peak RSS <= 200 MB (neural: <= 100 MB above idle). ffmpeg runs as child processes and is not counted in the server's RSS; the neural models run inside the server.\n\n")
+	return nil
+}
+
+type serverFigures struct {
+	hwmMB, peakMB, outS float64
+	wall                time.Duration
+	denoiser            string
+}
+
+// serverRun starts the server, uploads path, edits, exports to WAV and
+// follows the job to the end.
+func (b *bench) serverRun(bin, path, instruction string) (*serverFigures, error) {
+	data := filepath.Join(b.dir, "data-"+strconv.FormatInt(time.Now().UnixNano(), 36))
 	cmd := exec.CommandContext(b.ctx, bin, "stdio")
-	cmd.Env = append(os.Environ(), "AUDIOEDIT_DATA_DIR="+filepath.Join(b.dir, "data"), "AUDIOEDIT_OUTPUT_DIR="+filepath.Join(b.dir, "exports"),
+	cmd.Env = append(os.Environ(), "AUDIOEDIT_DATA_DIR="+data, "AUDIOEDIT_OUTPUT_DIR="+filepath.Join(data, "exports"),
 		"AUDIOEDIT_ROOTS="+b.dir, "AUDIOEDIT_LOG_LEVEL=warn", "TMPDIR="+b.dir)
 	stdin, _ := cmd.StdinPipe()
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		return err
+		return nil, err
 	}
-	defer func() { stdin.Close(); cmd.Wait() }()
+	defer func() { stdin.Close(); cmd.Wait(); os.RemoveAll(data) }()
 	var peak atomic.Int64
 	stop := make(chan struct{})
+	defer close(stop)
 	go func() {
 		for {
 			select {
@@ -594,34 +638,40 @@ func (b *bench) memory(bin string) error {
 	}()
 	rpc := &rpcClient{w: stdin, r: bufio.NewReaderSize(stdout, 1<<20)}
 	if _, err := rpc.call("initialize", map[string]any{"protocolVersion": "2025-06-18", "capabilities": map[string]any{}, "clientInfo": map[string]any{"name": "bench", "version": "1"}}); err != nil {
-		return err
+		return nil, err
 	}
 	rpc.notify("notifications/initialized")
 	t0 := time.Now()
-	if _, err := rpc.tool("upload", map[string]any{"paths": []string{hour}}); err != nil {
-		return err
+	if _, err := rpc.tool("upload", map[string]any{"paths": []string{path}}); err != nil {
+		return nil, err
 	}
-	if _, err := rpc.tool("edit", map[string]any{"instruction": "remove background noise with the classic denoiser, trim silence and normalize to -16 LUFS"}); err != nil {
-		return err
+	if _, err := rpc.tool("edit", map[string]any{"instruction": instruction}); err != nil {
+		return nil, err
 	}
 	res, err := rpc.tool("export", map[string]any{"format": "wav", "wait_seconds": 50})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for res["status"] == "running" {
 		if res, err = rpc.tool("export_status", map[string]any{"job_id": res["job_id"], "wait_seconds": 50}); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	elapsed := time.Since(t0)
-	close(stop)
-	hwm := rssKB(cmd.Process.Pid, "VmHWM")
+	f := &serverFigures{wall: time.Since(t0)}
+	f.hwmMB = float64(rssKB(cmd.Process.Pid, "VmHWM")) / 1024
+	f.peakMB = float64(peak.Load()) / 1024
 	if res["status"] != "completed" {
-		return fmt.Errorf("1-hour export ended %v: %v", res["status"], res["error"])
+		return nil, fmt.Errorf("export ended %v: %v", res["status"], res["error"])
 	}
-	b.p("## Memory (the server binary over stdio, 1-hour 16-bit 48 kHz WAV, classic clean chain to WAV)\n\n| server peak RSS (VmHWM) | sampled peak RSS | wall time | x realtime | output s |\n|---|---|---|---|---|\n| %.0f MB | %.0f MB | %.0f s | %.0fx | %.0f |\n\nTarget: server peak RSS <= 200 MB. ffmpeg runs as child processes and is not counted in the server's RSS.\n\n",
-		float64(hwm)/1024, float64(peak.Load())/1024, elapsed.Seconds(), 3600/elapsed.Seconds(), res["duration_s"])
-	return nil
+	f.outS, _ = res["duration_s"].(float64)
+	if notes, ok := res["notes"].([]any); ok {
+		for _, n := range notes {
+			if s, ok := n.(string); ok && strings.HasPrefix(s, "denoiser: ") {
+				f.denoiser = strings.TrimPrefix(s, "denoiser: ")
+			}
+		}
+	}
+	return f, nil
 }
 
 func rssKB(pid int, key string) int64 {
