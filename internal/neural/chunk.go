@@ -325,8 +325,8 @@ func sanitize(v float32) float32 {
 	return v
 }
 
-// chunkWorker runs tasks until the channel closes, with one instance per
-// lane made on first use and reset before every later task.
+// chunkWorker runs tasks until the channel closes, holding one instance:
+// made when the task's model differs from the held one, else reset.
 func (p *Pool) chunkWorker(ctx context.Context, lanes []chunkLane, tasks <-chan chunkTask) {
 	insts := make([]*instance, len(lanes))
 	defer func() {
@@ -338,6 +338,14 @@ func (p *Pool) chunkWorker(ctx context.Context, lanes []chunkLane, tasks <-chan 
 	}()
 	var wet []float32
 	for t := range tasks {
+		// One live instance per worker: a blend's second model would hold
+		// another ~17 MB wasm heap per worker for the whole stream.
+		for i, in := range insts {
+			if i != t.lane && in != nil {
+				in.close(ctx)
+				insts[i] = nil
+			}
+		}
 		err := ctx.Err()
 		if err == nil {
 			err = p.runTask(ctx, lanes[t.lane], &insts[t.lane], &wet, t.j, t.j.out[t.lane])
