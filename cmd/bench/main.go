@@ -34,6 +34,7 @@ func main() {
 	out := flag.String("out", "", "write the Markdown report here (default: stdout only)")
 	runs := flag.Int("runs", 3, "runs per speed figure (the median is reported)")
 	hour := flag.Bool("hour", true, "run the 1-hour server memory test")
+	minutes := flag.Int("memory-minutes", 60, "length of the memory test's input in minutes (a multiple of 3)")
 	bin := flag.String("bin", "bin/mcp-audioedit", "server binary for the memory test")
 	goBench := flag.Bool("gobench", true, "run the Go micro-benchmarks of the cloud adapter")
 	only := flag.String("only", "", "comma-separated sections to run: speed,denoise,silence,loudness,sync (default all)")
@@ -50,6 +51,7 @@ func main() {
 		os.Exit(1)
 	}
 	defer os.RemoveAll(b.dir)
+	b.memMinutes = max(3, *minutes/3*3)
 	if err := b.all(*hour, *bin, *goBench); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -65,17 +67,18 @@ func main() {
 }
 
 type bench struct {
-	ctx   context.Context
-	runs  int
-	dir   string
-	ff    string
-	eng   *engine.Engine
-	pool  *neural.Pool
-	md    strings.Builder
-	clean []float32 // 3-minute clean speech
-	words []testmedia.Segment
-	in3   string // 3-minute noisy speech, 48 kHz
-	only  map[string]bool
+	ctx        context.Context
+	runs       int
+	dir        string
+	ff         string
+	eng        *engine.Engine
+	pool       *neural.Pool
+	md         strings.Builder
+	clean      []float32 // 3-minute clean speech
+	words      []testmedia.Segment
+	in3        string // 3-minute noisy speech, 48 kHz
+	only       map[string]bool
+	memMinutes int // length of the memory test input
 }
 
 func newBench(runs int) (*bench, error) {
@@ -566,15 +569,15 @@ func (b *bench) syncQuality() error {
 	return nil
 }
 
-// memory runs the real server over stdio on a 1-hour file, once per
-// denoiser, and samples its RSS.
+// memory runs the real server over stdio on a 1-hour file (or
+// b.memMinutes), once per denoiser, and samples its RSS.
 func (b *bench) memory(bin string) error {
-	b.log("1-hour memory test")
+	b.log("%d-minute memory test", b.memMinutes)
 	if _, err := os.Stat(bin); err != nil {
 		return fmt.Errorf("server binary %s: %w (run `make build`)", bin, err)
 	}
 	hour := filepath.Join(b.dir, "hour.wav")
-	if err := b.ffmpeg("-stream_loop", "19", "-i", b.in3, "-c:a", "pcm_s16le", hour); err != nil {
+	if err := b.ffmpeg("-stream_loop", strconv.Itoa(b.memMinutes/3-1), "-i", b.in3, "-c:a", "pcm_s16le", hour); err != nil {
 		return err
 	}
 	runs := []struct{ label, instruction string }{
@@ -588,23 +591,27 @@ func (b *bench) memory(bin string) error {
 			runs = append(runs, struct{ label, instruction string }{"gtcrn (default when installed)", "remove background noise, trim silence and normalize to -16 LUFS"})
 		}
 	}
-	b.p("## Memory (the server binary over stdio, 1-hour 16-bit 48 kHz WAV, clean chain to WAV)\n\n| denoiser | server peak RSS (VmHWM) | sampled peak RSS | wall time | x realtime | output s | denoiser used |\n|---|---|---|---|---|---|---|\n")
+	what := "1-hour"
+	if b.memMinutes != 60 {
+		what = fmt.Sprintf("%d-minute", b.memMinutes)
+	}
+	b.p("## Memory (the server binary over stdio, %s 16-bit 48 kHz WAV, clean chain to WAV)\n\n| denoiser | server idle RSS | server peak RSS (VmHWM) | peak above idle | sampled peak RSS | wall time | x realtime | output s | denoiser used |\n|---|---|---|---|---|---|---|---|---|\n", what)
 	for _, r := range runs {
 		b.log("  %s", r.label)
 		m, err := b.serverRun(bin, hour, r.instruction)
 		if err != nil {
 			return fmt.Errorf("%s: %w", r.label, err)
 		}
-		b.p("| %s | %.0f MB | %.0f MB | %.0f s | %.0fx | %.0f | %s |\n", r.label, m.hwmMB, m.peakMB, m.wall.Seconds(), 3600/m.wall.Seconds(), m.outS, m.denoiser)
+		b.p("| %s | %.0f MB | %.0f MB | %.0f MB | %.0f MB | %.0f s | %.0fx | %.0f | %s |\n", r.label, m.idleMB, m.hwmMB, m.hwmMB-m.idleMB, m.peakMB, m.wall.Seconds(), float64(60*b.memMinutes)/m.wall.Seconds(), m.outS, m.denoiser)
 	}
 	b.p("\nTarget: server peak RSS <= 200 MB (neural: <= 100 MB above idle). ffmpeg runs as child processes and is not counted in the server's RSS; the neural models run inside the server.\n\n")
 	return nil
 }
 
 type serverFigures struct {
-	hwmMB, peakMB, outS float64
-	wall                time.Duration
-	denoiser            string
+	idleMB, hwmMB, peakMB, outS float64
+	wall                        time.Duration
+	denoiser                    string
 }
 
 // serverRun starts the server, uploads path, edits, exports to WAV and
@@ -641,6 +648,10 @@ func (b *bench) serverRun(bin, path, instruction string) (*serverFigures, error)
 		return nil, err
 	}
 	rpc.notify("notifications/initialized")
+	if _, err := rpc.call("tools/list", map[string]any{}); err != nil {
+		return nil, err
+	}
+	idleKB := rssKB(cmd.Process.Pid, "VmRSS")
 	t0 := time.Now()
 	if _, err := rpc.tool("upload", map[string]any{"paths": []string{path}}); err != nil {
 		return nil, err
@@ -657,7 +668,7 @@ func (b *bench) serverRun(bin, path, instruction string) (*serverFigures, error)
 			return nil, err
 		}
 	}
-	f := &serverFigures{wall: time.Since(t0)}
+	f := &serverFigures{wall: time.Since(t0), idleMB: float64(idleKB) / 1024}
 	f.hwmMB = float64(rssKB(cmd.Process.Pid, "VmHWM")) / 1024
 	f.peakMB = float64(peak.Load()) / 1024
 	if res["status"] != "completed" {

@@ -31,10 +31,11 @@ import (
 var version = ""
 
 // defaultMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT says
-// otherwise. The neural denoisers keep ~17 MB wasm heaps per instance in
-// the Go heap; with GOGC alone the heap doubled past them (230 MB peak on
-// a 1-hour GTCRN export); with this limit the GC collects them first
-// (146 MB; RNNoise 131 MB) at no measurable cost in speed for GTCRN.
+// otherwise. On Linux the neural models' wasm memories live outside the Go
+// heap (a 1-hour GTCRN export peaks at 65 MB RSS); elsewhere each instance
+// keeps a ~17 MB memory on it, and with GOGC alone the heap doubled past
+// them (230 MB peak on Linux before the move); this limit makes the GC
+// collect first (146 MB) at no measurable cost in speed.
 const defaultMemoryLimit = 125 << 20
 
 func main() {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"math"
 	"os"
+	"runtime"
 	"sync"
 	"testing"
 	"testing/iotest"
@@ -155,6 +156,76 @@ func TestChunkedQuality(t *testing.T) {
 		t.Logf("%s: chunked minus sequential SI-SDR, mean %+.3f dB over %d conditions", r.name, mean, cnt)
 		if math.Abs(mean) >= 0.1 {
 			t.Errorf("%s: chunking moves the mean SI-SDR by %+.3f dB", r.name, mean)
+		}
+	}
+}
+
+// TestInstanceReset checks that an instance restored from its model's
+// snapshot after a run gives, bit for bit, what a fresh instance gives,
+// and that on Linux the model's linear memory is not on the Go heap.
+func TestInstanceReset(t *testing.T) {
+	p := pool(t)
+	ctx := context.Background()
+	clean := speech(t, 2, 0.2)
+	noisy := testmedia.Mix(clean, noise(t, testmedia.White, len(clean), 3), 5)
+	for _, m := range []Model{GTCRN, RNNoise} {
+		eng, cm, err := p.load(ctx, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		in, err := eng.instantiate(ctx, m, cm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		size := in.mem.Size()
+		heap := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+		t.Logf("%s: linear memory %d KiB, Go heap grew %d KiB", m, size>>10, heap>>10)
+		if runtime.GOOS == "linux" && heap > int64(size)/4 {
+			t.Errorf("%s: the Go heap grew %d KiB for a %d KiB linear memory: want it off the heap", m, heap>>10, size>>10)
+		}
+		snap, err := p.snapshotOf(m, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run := func() []float32 {
+			f := in.a.frame
+			out := make([]float32, 0, len(noisy))
+			wet := make([]float32, f)
+			for k := 0; k+f <= len(noisy); k += f {
+				if _, err := in.run(ctx, noisy[k:k+f], wet); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, wet...)
+			}
+			return out
+		}
+		// The pool's snapshot may come from an earlier instance: every
+		// fresh instance is the same.
+		fresh := run()
+		if err := in.reset(snap); err != nil {
+			t.Fatal(err)
+		}
+		again := run()
+		in.close(ctx)
+		if len(again) != len(fresh) {
+			t.Fatalf("%s: %d samples after reset, %d fresh", m, len(again), len(fresh))
+		}
+		for i := range fresh {
+			if again[i] != fresh[i] {
+				t.Fatalf("%s: output after reset differs from a fresh instance's at sample %d", m, i)
+			}
+		}
+		var sum float64
+		for _, v := range fresh {
+			sum += math.Abs(float64(v))
+		}
+		if sum == 0 {
+			t.Fatalf("%s: silent output", m)
 		}
 	}
 }

@@ -21,9 +21,11 @@
 // GTCRN alone and 1.5x for RNNoise; the mean SI-SDR moved by -0.02, -0.00
 // and +0.03 dB against the sequential stream on the measurement set
 // (TestChunkedQuality). Memory stays flat whatever the input length: one
-// wasm instance of about 17 MiB per worker and model, a snapshot of each
-// model's fresh memory per Pool, and about 6 MiB of buffers per block in
-// flight (workers+1 blocks). SpeechProb runs the sequential stream.
+// wasm instance per worker and model, whose 16-17 MiB linear memory lives
+// outside the Go heap on Linux and costs only the pages the model touches
+// (a task resets it by handing its pages back to the kernel and copying in
+// the model's fresh state, about 0.2 MiB kept per Pool), and about 6 MiB
+// of buffers per block in flight (workers+1 blocks). SpeechProb runs the sequential stream.
 //
 // Model "gtcrn" outputs 0.7*GTCRN + 0.3*RNNoise when both are installed
 // (see [RNNoiseBlend]): on the measurement set of docs/audio-notes.md

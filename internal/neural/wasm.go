@@ -11,6 +11,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 )
 
 // abi names the exports of one emscripten build. The GTCRN build is
@@ -195,6 +196,7 @@ type instance struct {
 	a       abi
 	mod     api.Module
 	mem     api.Memory
+	lm      linearMemory // mem's backing store
 	process api.Function
 	state   uint32
 	in, out uint32
@@ -203,16 +205,21 @@ type instance struct {
 
 func (e *engine) instantiate(ctx context.Context, m Model, cm wazero.CompiledModule) (*instance, error) {
 	a := abis[m]
-	mod, err := e.rt.InstantiateModule(ctx, cm, wazero.NewModuleConfig().WithName("").WithStartFunctions())
+	var lm linearMemory
+	alloc := experimental.MemoryAllocatorFunc(func(capacity, maximum uint64) experimental.LinearMemory {
+		lm = newLinearMemory(capacity, maximum)
+		return lm
+	})
+	mod, err := e.rt.InstantiateModule(experimental.WithMemoryAllocator(ctx, alloc), cm, wazero.NewModuleConfig().WithName("").WithStartFunctions())
 	if err != nil {
 		return nil, fmt.Errorf("%s: instantiate: %w", m, err)
 	}
-	in := &instance{a: a, mod: mod, mem: mod.Memory(), process: mod.ExportedFunction(a.process), stack: make([]uint64, 3)}
+	in := &instance{a: a, mod: mod, mem: mod.Memory(), lm: lm, process: mod.ExportedFunction(a.process), stack: make([]uint64, 3)}
 	fail := func(err error) (*instance, error) {
 		_ = mod.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("%s: init: %w", m, err)
 	}
-	if in.mem == nil {
+	if in.mem == nil || in.lm == nil {
 		return fail(errors.New("module has no memory"))
 	}
 	if a.stackInit != "" {
