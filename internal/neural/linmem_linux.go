@@ -2,7 +2,10 @@
 
 package neural
 
-import "syscall"
+import (
+	"math/bits"
+	"syscall"
+)
 
 // mmapMemory is a wasm linear memory outside the Go heap: the module's
 // maximum size is reserved as address space (PROT_NONE, no swap reserved)
@@ -17,10 +20,10 @@ type mmapMemory struct {
 }
 
 // mapMemory returns an off-heap memory, or nil when the address space
-// cannot be reserved.
+// cannot be reserved (a 32-bit process has too little of it).
 func mapMemory(capacity, maximum uint64) linearMemory {
 	n := max(capacity, maximum)
-	if n == 0 || n > 1<<32 || uint64(int(n)) != n || n > uint64(^uint(0)>>2) {
+	if n == 0 || n > 1<<32 || bits.UintSize < 64 {
 		return nil
 	}
 	b, err := syscall.Mmap(-1, 0, int(n), syscall.PROT_NONE, syscall.MAP_PRIVATE|syscall.MAP_ANON|syscall.MAP_NORESERVE)
