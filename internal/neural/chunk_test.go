@@ -95,11 +95,11 @@ func TestChunked(t *testing.T) {
 		// Determinism: the grid, not the workers, the read sizes or the
 		// streams running at the same time, fixes the output.
 		var out bytes.Buffer
-		if err := chunkP.Denoise(context.Background(), m, 1, iotest.HalfReader(iotest.OneByteReader(bytes.NewReader(encodeF32(noisy)))), &out); err != nil {
+		if err := chunkP.Denoise(context.Background(), m, 1, iotest.HalfReader(iotest.OneByteReader(bytes.NewReader(testmedia.F32Bytes(noisy)))), &out); err != nil {
 			t.Fatal(err)
 		}
 		chunkP.workers = 3
-		got := [][]float32{decodeF32(out.Bytes()), nil, nil}
+		got := [][]float32{testmedia.F32FromBytes(out.Bytes()), nil, nil}
 		var wg sync.WaitGroup
 		for k := 1; k < len(got); k++ {
 			wg.Go(func() { got[k] = denoise(t, chunkP, m, 1, noisy) })

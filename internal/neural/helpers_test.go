@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/mcp-audioedit/mcp-audioedit/internal/testmedia"
 )
 
 // modelsDir finds the models folder for tests: env AUDIOEDIT_MODELS_DIR,
@@ -56,8 +58,8 @@ func pool(t testing.TB) *Pool {
 func denoise(t testing.TB, p *Pool, model string, strength float64, x []float32) []float32 {
 	t.Helper()
 	var out bytes.Buffer
-	if err := p.Denoise(context.Background(), model, strength, bytes.NewReader(encodeF32(x)), &out); err != nil {
+	if err := p.Denoise(context.Background(), model, strength, bytes.NewReader(testmedia.F32Bytes(x)), &out); err != nil {
 		t.Fatalf("Denoise(%s): %v", model, err)
 	}
-	return decodeF32(out.Bytes())
+	return testmedia.F32FromBytes(out.Bytes())
 }

@@ -276,11 +276,11 @@ func TestStrength(t *testing.T) {
 		def := denoise(t, p, m, 0, noisy)
 		half := denoise(t, p, m, 0.5, noisy)
 		var out bytes.Buffer
-		err := p.Denoise(context.Background(), m, 1, iotest.HalfReader(iotest.OneByteReader(bytes.NewReader(encodeF32(noisy)))), &out)
+		err := p.Denoise(context.Background(), m, 1, iotest.HalfReader(iotest.OneByteReader(bytes.NewReader(testmedia.F32Bytes(noisy)))), &out)
 		if err != nil {
 			t.Fatal(err)
 		}
-		split := decodeF32(out.Bytes())
+		split := testmedia.F32FromBytes(out.Bytes())
 		for i := range noisy {
 			if d := def[i] - float32(DefaultStrength)*wet[i] - float32(1-DefaultStrength)*noisy[i]; math.Abs(float64(d)) > 1e-5 {
 				t.Fatalf("%s: strength 0 is not DefaultStrength at %d", m, i)
@@ -382,11 +382,11 @@ func TestConcurrent(t *testing.T) {
 		m := []string{"gtcrn", "rnnoise"}[k%2]
 		wg.Go(func() {
 			var out bytes.Buffer
-			if err := p.Denoise(context.Background(), m, 1, bytes.NewReader(encodeF32(noisy)), &out); err != nil {
+			if err := p.Denoise(context.Background(), m, 1, bytes.NewReader(testmedia.F32Bytes(noisy)), &out); err != nil {
 				errs <- err
 				return
 			}
-			got := decodeF32(out.Bytes())
+			got := testmedia.F32FromBytes(out.Bytes())
 			for i := range got {
 				if got[i] != want[m][i] {
 					errs <- fmt.Errorf("%s: concurrent run differs at %d", m, i)
@@ -411,7 +411,7 @@ func TestSpeechProb(t *testing.T) {
 		t.Fatal(err)
 	}
 	noisy := testmedia.Mix(clean, noise(t, testmedia.White, len(clean), 10), 10)
-	probs, err := p.SpeechProb(context.Background(), bytes.NewReader(encodeF32(noisy)))
+	probs, err := p.SpeechProb(context.Background(), bytes.NewReader(testmedia.F32Bytes(noisy)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -553,7 +553,7 @@ func BenchmarkDenoise(b *testing.B) {
 	alone.noBlend = true
 	defer alone.Close(context.Background())
 	clean := speech(b, 10, 0)
-	noisy := encodeF32(testmedia.Mix(clean, noise(b, testmedia.Pink, len(clean), 12), 5))
+	noisy := testmedia.F32Bytes(testmedia.Mix(clean, noise(b, testmedia.Pink, len(clean), 12), 5))
 	for _, r := range []struct {
 		name, model string
 		p           *Pool

@@ -2,8 +2,6 @@ package neural
 
 import (
 	"context"
-	"encoding/binary"
-	"math"
 	"testing"
 
 	"github.com/mcp-audioedit/mcp-audioedit/internal/testmedia"
@@ -52,20 +50,4 @@ func sisdr(ref, est []float32) float64 {
 func bestLag(ref, est []float32, maxLag int) int {
 	_, lag := testmedia.SISDR(ref, est, maxLag)
 	return lag
-}
-
-func encodeF32(x []float32) []byte {
-	b := make([]byte, 4*len(x))
-	for i, v := range x {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
-	}
-	return b
-}
-
-func decodeF32(b []byte) []float32 {
-	x := make([]float32, len(b)/4)
-	for i := range x {
-		x[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	return x
 }

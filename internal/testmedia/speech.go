@@ -309,7 +309,7 @@ func synth(ctx context.Context, r synthReq) (*phrase, error) {
 		}
 		// The cache is an optimization: failing to write it is not fatal.
 		if os.MkdirAll(dir, 0o755) == nil {
-			_ = writeFileAtomic(file, f32Bytes(x))
+			_ = writeFileAtomic(file, F32Bytes(x))
 		}
 	}
 	ph := &phrase{samples: x, segs: detectRuns(x, int(math.Round(splitGap*Rate)))}
@@ -344,7 +344,7 @@ func render(ctx context.Context, r synthReq) ([]float32, error) {
 	if _, err := runTool(ctx, argv, nil, &pcm, 0); err != nil {
 		return nil, fmt.Errorf("resample %q: %w", short(r.text), err)
 	}
-	x := f32FromBytes(pcm.Bytes())
+	x := F32FromBytes(pcm.Bytes())
 	runs := detectRuns(x, math.MaxInt)
 	if len(runs) == 0 {
 		return nil, fmt.Errorf("espeak %q: silent output", short(r.text))
@@ -368,7 +368,8 @@ func short(s string) string {
 	return s
 }
 
-func f32Bytes(x []float32) []byte {
+// F32Bytes encodes samples as float32 little-endian (ffmpeg's f32le).
+func F32Bytes(x []float32) []byte {
 	b := make([]byte, 4*len(x))
 	for i, v := range x {
 		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
@@ -376,7 +377,9 @@ func f32Bytes(x []float32) []byte {
 	return b
 }
 
-func f32FromBytes(b []byte) []float32 {
+// F32FromBytes decodes float32 little-endian samples; a trailing partial
+// sample is dropped.
+func F32FromBytes(b []byte) []float32 {
 	x := make([]float32, len(b)/4)
 	for i := range x {
 		x[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
@@ -392,7 +395,7 @@ func readF32File(path string) ([]float32, error) {
 	if len(b) == 0 || len(b)%4 != 0 {
 		return nil, fmt.Errorf("cache file %s: bad size %d", path, len(b))
 	}
-	return f32FromBytes(b), nil
+	return F32FromBytes(b), nil
 }
 
 // writeFileAtomic writes data to a temporary file next to path and renames it
