@@ -81,15 +81,12 @@ func (r Roots) Check(path string) (string, error) {
 }
 
 // TempFile creates a temp file beside final (same folder, so the rename
-// is atomic) named after it.
+// is atomic), named with TempPrefix so a crash's leftover is recognised.
 func TempFile(final string) (*os.File, error) {
-	dir, base := filepath.Split(final)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	dir := filepath.Dir(final)
+	f, err := os.OpenFile(filepath.Join(dir, TempName("")), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("create temp file for %s: %w", final, err)
+		return nil, NoSpace(fmt.Errorf("create temp file for %s: %w", final, err), dir)
 	}
 	return f, nil
 }
@@ -106,7 +103,7 @@ func Commit(f *os.File, final string) error {
 	}
 	if err != nil {
 		os.Remove(f.Name())
-		return fmt.Errorf("write %s: %w", final, err)
+		return NoSpace(fmt.Errorf("write %s: %w", final, err), filepath.Dir(final))
 	}
 	return nil
 }
@@ -130,7 +127,7 @@ func WriteFile(final string, r io.Reader, private bool) (int64, error) {
 	if err != nil {
 		f.Close()
 		os.Remove(f.Name())
-		return n, fmt.Errorf("write %s: %w", final, err)
+		return n, NoSpace(fmt.Errorf("write %s: %w", final, err), filepath.Dir(final))
 	}
 	return n, Commit(f, final)
 }
