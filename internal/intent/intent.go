@@ -94,6 +94,10 @@ type Op struct {
 	GainDB float64 `json:"gain_db,omitempty"`
 	// undo / redo
 	Count int `json:"count,omitempty"` // 0 or 1 = one step
+	// multitrack kinds (multitrack.go); Title also uses Start/End.
+	Music *MusicSpec `json:"music,omitempty"`
+	Title *TitleSpec `json:"title,omitempty"`
+	Frame *FrameSpec `json:"frame,omitempty"`
 }
 
 // Plan is what Parse found in one instruction.
@@ -115,7 +119,7 @@ var ErrNoOps = errors.New("intent: no edit operation recognized")
 // Capabilities returns a short human list of what can be said, one line per
 // kind with an English and a Chinese example, in the order of Kinds.
 func Capabilities() []string {
-	return []string{
+	return append([]string{
 		`remove background noise: "remove background noise", "denoise gently" / "去除背景噪音"`,
 		`trim silence: "trim silence", "shorten pauses longer than 1 s to 0.5 s" / "删除静音"`,
 		`normalize loudness: "normalize to -16 LUFS", "loud enough for Spotify" / "响度标准化到-16 LUFS"`,
@@ -126,7 +130,7 @@ func Capabilities() []string {
 		`sync audio to video: "sync audio to video" / "音画同步"`,
 		`undo: "undo", "undo the last 2 edits" / "撤销"`,
 		`redo: "redo" / "重做"`,
-	}
+	}, multitrackCapabilities...)
 }
 
 // Describe returns a one-line human description of the op, such as
@@ -208,6 +212,9 @@ func (o Op) Describe() string {
 			unit = " step"
 		}
 		return string(o.Kind) + " " + strconv.Itoa(n) + unit
+	}
+	if s, ok := describeMultitrack(o); ok {
+		return s
 	}
 	return fmt.Sprintf("unknown operation %q", string(o.Kind))
 }

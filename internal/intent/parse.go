@@ -183,6 +183,9 @@ type clauseResult struct {
 // parseClause turns one normalized clause into operations.
 func parseClause(c string) clauseResult {
 	var r clauseResult
+	if ops := parseMultitrack(c); len(ops) > 0 {
+		return clauseResult{ops: ops, handled: true, export: exportStrongRe.MatchString(c)}
+	}
 	if fillerRe.MatchString(c) {
 		return r // filler-word removal is not supported: reported as unparsed
 	}
@@ -743,10 +746,11 @@ func Parse(text string) (Plan, error) {
 	if strings.TrimSpace(text) == "" {
 		return Plan{}, ErrEmpty
 	}
+	text, quotes := takeQuotes(text)
 	target, s := prepare(text)
 	p := Plan{Target: target, Format: findFormat(s)}
 	p.ThenExport = p.Format != ""
-	for _, sp := range clauses(s) {
+	for _, sp := range joinMusicClauses(s, clauses(s)) {
 		c := strings.TrimSpace(s[sp.start:sp.end])
 		r := parseClause(c)
 		p.Ops = append(p.Ops, r.ops...)
@@ -756,6 +760,7 @@ func Parse(text string) (Plan, error) {
 		}
 	}
 	p.Ops = mergeOps(p.Ops)
+	finishMultitrack(&p, quotes)
 	if len(p.Ops) == 0 {
 		return p, ErrNoOps
 	}

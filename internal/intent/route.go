@@ -29,6 +29,7 @@ const (
 // away from edit: "export the video" is ActionExport, "remove noise and
 // then export" is ActionEdit (Parse sets Plan.ThenExport).
 func Route(text string) Action {
+	text, _ = takeQuotes(text)
 	target, s := prepare(text)
 	if s == "" {
 		if target != "" && !strings.HasPrefix(target, "#") {

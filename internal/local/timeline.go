@@ -126,6 +126,10 @@ func (t *timeline) targets(target string) []*track {
 // apply: a range outside the media, a cut that removes everything.
 func (t *timeline) apply(target string, ops []opRecord) error {
 	for _, op := range ops {
+		switch op.Kind {
+		case intent.KindMusic, intent.KindTitle, intent.KindReframe:
+			return backend.Userf("%s is not rendered by the local engine yet: nothing was changed", op.Describe())
+		}
 		if op.Kind == intent.KindSync {
 			v, a := t.byID[op.VideoID], t.byID[op.AudioID]
 			if v == nil || a == nil {
