@@ -24,7 +24,18 @@ type Store struct {
 	db *sql.DB
 }
 
-const schema = `
+// migrations are the schema's versions, in order: migrations[i] takes a
+// database from version i to i+1 (PRAGMA user_version). Append only; never
+// edit a step that has shipped. Step 1 is the original schema, written with
+// IF NOT EXISTS so databases made before versioning (version 0) pass it.
+var migrations = []string{schemaV1,
+	// 2: the process that owns a running job, so a second server on the same
+	// data folder leaves the first one's jobs alone at start.
+	`ALTER TABLE jobs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+	CREATE INDEX IF NOT EXISTS sessions_updated ON sessions(backend, updated_at);`,
+}
+
+const schemaV1 = `
 CREATE TABLE IF NOT EXISTS sessions (
 	id         TEXT PRIMARY KEY,
 	backend    TEXT NOT NULL,
@@ -73,22 +84,65 @@ CREATE TABLE IF NOT EXISTS kv (
 );
 `
 
-// Open opens (creating when absent) the database at path, in WAL mode.
-// ":memory:" is not supported: tests use a temp dir.
+// Open opens (creating when absent) the database at path, in WAL mode,
+// and brings its schema up to date. ":memory:" is not supported: tests use
+// a temp dir.
+//
+// Transactions begin IMMEDIATE (_txlock=immediate): every transaction here
+// reads then writes, and a deferred one that read before another writer
+// committed cannot upgrade its lock, so SQLite fails it at once with
+// "database is locked" whatever the busy timeout. Taking the write lock at
+// BEGIN makes writers queue on the busy timeout instead. synchronous=FULL
+// makes each commit durable across a power cut, not only a crash.
 func Open(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
+	dsn := "file:" + path + "?_txlock=immediate&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	if _, err := db.Exec(schema); err != nil {
+	if err := migrate(db); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open store %s: schema: %w", path, err)
+		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	return &Store{db: db}, nil
+}
+
+// migrate runs the migrations the database has not had, each in its own
+// transaction with its version, so a crash leaves a whole version.
+func migrate(db *sql.DB) error {
+	ctx := context.Background()
+	for {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("schema: %w", err)
+		}
+		var v int
+		if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("schema version: %w", err)
+		}
+		if v > len(migrations) {
+			tx.Rollback()
+			return fmt.Errorf("the database has schema version %d, newer than this server's %d: upgrade mcp-audioedit, or point AUDIOEDIT_DATA_DIR at another folder", v, len(migrations))
+		}
+		if v == len(migrations) {
+			return tx.Rollback()
+		}
+		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("schema migration %d: %w", v+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, v+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("schema migration %d: %w", v+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("schema migration %d: %w", v+1, err)
+		}
+	}
 }
 
 // Close closes the database.
@@ -159,6 +213,57 @@ func (s *Store) UpdateSession(ctx context.Context, sess *Session) error {
 	}
 	sess.UpdatedAt = ms(t)
 	return nil
+}
+
+// SessionInfo is a session as listed: what it holds and when it was last
+// changed.
+type SessionInfo struct {
+	ID        string
+	Files     []string // media names, in upload order
+	Edits     int      // edits in the history, undone ones included
+	LastEdit  time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// ListSessions returns a backend's sessions, most recently changed first,
+// at most limit of them.
+func (s *Store) ListSessions(ctx context.Context, backendName string, limit int) ([]SessionInfo, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT s.id, s.created_at, s.updated_at,
+		(SELECT COUNT(*) FROM edits e WHERE e.session_id=s.id),
+		(SELECT COALESCE(MAX(at),0) FROM edits e WHERE e.session_id=s.id)
+		FROM sessions s WHERE s.backend=? ORDER BY s.updated_at DESC, s.id LIMIT ?`, backendName, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	var out []SessionInfo
+	for rows.Next() {
+		var si SessionInfo
+		var c, u, last int64
+		if err := rows.Scan(&si.ID, &c, &u, &si.Edits, &last); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("list sessions: %w", err)
+		}
+		si.CreatedAt, si.UpdatedAt = ms(c), ms(u)
+		if last > 0 {
+			si.LastEdit = ms(last)
+		}
+		out = append(out, si)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	for i := range out {
+		media, err := s.ListMedia(ctx, out[i].ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range media {
+			out[i].Files = append(out[i].Files, m.Name)
+		}
+	}
+	return out, nil
 }
 
 // Get reads a key of the key-value table ("" and no error when absent).
@@ -341,6 +446,9 @@ type Job struct {
 	Request   json.RawMessage
 	Result    json.RawMessage
 	Error     string
+	// Owner names the process running the job (see local's owner id);
+	// "" for jobs written before owners were recorded.
+	Owner     string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -352,12 +460,12 @@ func (s *Store) PutJob(ctx context.Context, j *Job) error {
 		j.CreatedAt = ms(t)
 	}
 	j.UpdatedAt = ms(t)
-	_, err := s.db.ExecContext(ctx, `INSERT INTO jobs(id, session_id, backend, status, progress, remote_id, request, result, error, created_at, updated_at)
-		VALUES(?,?,?,?,?,?,?,?,?,?,?)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO jobs(id, session_id, backend, status, progress, remote_id, request, result, error, owner, created_at, updated_at)
+		VALUES(?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT(id) DO UPDATE SET status=excluded.status, progress=excluded.progress, remote_id=excluded.remote_id,
-		request=excluded.request, result=excluded.result, error=excluded.error, updated_at=excluded.updated_at`,
+		request=excluded.request, result=excluded.result, error=excluded.error, owner=excluded.owner, updated_at=excluded.updated_at`,
 		j.ID, j.SessionID, j.Backend, j.Status, j.Progress, j.RemoteID, orEmpty(j.Request, "{}"), orEmpty(j.Result, "{}"), j.Error,
-		j.CreatedAt.UnixMilli(), t)
+		j.Owner, j.CreatedAt.UnixMilli(), t)
 	if err != nil {
 		return fmt.Errorf("put job: %w", err)
 	}
@@ -366,7 +474,7 @@ func (s *Store) PutJob(ctx context.Context, j *Job) error {
 
 // GetJob returns a job, or an error wrapping ErrNotFound.
 func (s *Store) GetJob(ctx context.Context, id string) (*Job, error) {
-	row := s.db.QueryRowContext(ctx, `SELECT id, session_id, backend, status, progress, remote_id, request, result, error, created_at, updated_at FROM jobs WHERE id=?`, id)
+	row := s.db.QueryRowContext(ctx, `SELECT id, session_id, backend, status, progress, remote_id, request, result, error, owner, created_at, updated_at FROM jobs WHERE id=?`, id)
 	j, err := scanJob(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("job %q: %w", id, ErrNotFound)
@@ -376,7 +484,7 @@ func (s *Store) GetJob(ctx context.Context, id string) (*Job, error) {
 
 // ListJobs returns a session's jobs ("" = all sessions), newest first.
 func (s *Store) ListJobs(ctx context.Context, sessionID string) ([]*Job, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, session_id, backend, status, progress, remote_id, request, result, error, created_at, updated_at
+	rows, err := s.db.QueryContext(ctx, `SELECT id, session_id, backend, status, progress, remote_id, request, result, error, owner, created_at, updated_at
 		FROM jobs WHERE ?='' OR session_id=? ORDER BY created_at DESC`, sessionID, sessionID)
 	if err != nil {
 		return nil, fmt.Errorf("list jobs: %w", err)
@@ -399,7 +507,7 @@ func scanJob(r scanner) (*Job, error) {
 	var j Job
 	var req, res string
 	var c, u int64
-	if err := r.Scan(&j.ID, &j.SessionID, &j.Backend, &j.Status, &j.Progress, &j.RemoteID, &req, &res, &j.Error, &c, &u); err != nil {
+	if err := r.Scan(&j.ID, &j.SessionID, &j.Backend, &j.Status, &j.Progress, &j.RemoteID, &req, &res, &j.Error, &j.Owner, &c, &u); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, err
 		}
