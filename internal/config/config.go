@@ -93,9 +93,26 @@ type Config struct {
 
 	// Command is the subcommand and its words: [] (serve stdio),
 	// ["stdio"], ["http"], ["doctor"], ["models", "install"],
-	// ["tools-doc"], ["version"].
+	// ["tools-doc"], ["version"], ["edit"].
 	Command []string
+	// Args are the words after a subcommand that parses its own flags
+	// (edit): `edit in.wav -i "..." -o out.wav` leaves them here unparsed.
+	Args []string
 }
+
+// OwnFlags names the subcommands that parse their own flags; settings
+// flags must come before them.
+var OwnFlags = map[string]bool{"edit": true}
+
+// HelpError is returned for -h or --help; Command is the subcommand the
+// help was asked for (empty for the program's help). It wraps flag.ErrHelp.
+type HelpError struct{ Command []string }
+
+// Error implements error.
+func (e *HelpError) Error() string { return "help requested" }
+
+// Unwrap returns flag.ErrHelp.
+func (e *HelpError) Unwrap() error { return flag.ErrHelp }
 
 // Getenv looks up an environment variable; os.Getenv in production, a map
 // in tests.
@@ -151,6 +168,9 @@ func Load(args []string, getenv Getenv, out io.Writer) (*Config, error) {
 	rest := args
 	for {
 		if err := fs.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, &HelpError{Command: c.Command}
+			}
 			return nil, err
 		}
 		rest = fs.Args()
@@ -159,6 +179,10 @@ func Load(args []string, getenv Getenv, out io.Writer) (*Config, error) {
 		}
 		c.Command = append(c.Command, rest[0])
 		rest = rest[1:]
+		if len(c.Command) == 1 && OwnFlags[c.Command[0]] {
+			c.Args = rest
+			break
+		}
 	}
 
 	c.NemoToken = strings.TrimSpace(getenv("NEMO_TOKEN"))
@@ -316,6 +340,10 @@ func defaultRoots(getenv Getenv) string {
 	return strings.Join(r, string(filepath.ListSeparator))
 }
 
+// DefaultModelsDir is the models folder used when AUDIOEDIT_MODELS_DIR is
+// not set: <user cache>/mcp-audioedit/models (neural.DefaultDir).
+func DefaultModelsDir(getenv Getenv) string { return defaultModelsDir(getenv) }
+
 // defaultModelsDir matches neural.DefaultDir: <user cache>/mcp-audioedit/models.
 func defaultModelsDir(getenv Getenv) string {
 	base := ""
@@ -353,14 +381,18 @@ func usage(fs *flag.FlagSet, out io.Writer) {
 	fmt.Fprintf(out, `Usage: %s [flags] [command]
 
 Commands:
-  stdio            serve MCP over stdin/stdout (the default)
+  stdio            serve MCP over stdin/stdout (the default); it waits for
+                   an MCP client (Claude Desktop, Cursor...) on stdin
   http             serve MCP over streamable HTTP on -http-addr
-  doctor           check ffmpeg, models and settings
+  edit             edit files from the terminal, without an MCP client:
+                   edit INPUT... -i "instruction" -o OUTPUT
+  doctor           check ffmpeg, models and settings; say which denoiser runs
   models install   install the neural denoising models into -models-dir
   tools-doc        print the tool reference (Markdown)
   version          print the version
 
-Every flag has an environment twin, named in its help. NEMO_TOKEN is read
+"%[1]s COMMAND -h" prints a command's own help. Every flag has an
+environment twin, named in its help. NEMO_TOKEN is read
 from the environment only.
 
 Flags:

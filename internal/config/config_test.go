@@ -138,3 +138,23 @@ func TestDataDirFor(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadOwnFlagsAndCommandHelp(t *testing.T) {
+	t.Parallel()
+	getenv := env(map[string]string{"HOME": t.TempDir()})
+	c, err := Load([]string{"-backend", "local", "edit", "in.wav", "-i", "remove noise", "-o", "out.wav"}, getenv, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"edit"}, c.Command); diff != "" {
+		t.Errorf("Command (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{"in.wav", "-i", "remove noise", "-o", "out.wav"}, c.Args); diff != "" {
+		t.Errorf("Args (-want +got):\n%s", diff)
+	}
+	_, err = Load([]string{"doctor", "--help"}, getenv, io.Discard)
+	var he *HelpError
+	if !errors.As(err, &he) || !errors.Is(err, flag.ErrHelp) || len(he.Command) != 1 || he.Command[0] != "doctor" {
+		t.Errorf("Load(doctor --help) error = %#v, want a HelpError for doctor", err)
+	}
+}

@@ -780,14 +780,11 @@ func TestProcessVideoSource(t *testing.T) {
 }
 
 // chainModelsDir finds the neural models as internal/neural's tests do:
-// AUDIOEDIT_MODELS_DIR, else <module root>/.models; missing models skip the
-// test (fail it under CI, which installs them).
+// neural.DefaultDir (AUDIOEDIT_MODELS_DIR, else where `make models`
+// installs); missing models skip the test (fail it under CI, which installs them).
 func chainModelsDir(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("AUDIOEDIT_MODELS_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", ".models")
-	}
+	dir := neural.DefaultDir()
 	if len(neural.Available(dir)) == 0 {
 		msg := "neural models not installed in " + dir + ": run `make models` (or set AUDIOEDIT_MODELS_DIR)"
 		if os.Getenv("CI") != "" {

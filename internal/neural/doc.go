@@ -39,6 +39,7 @@
 //	AUDIOEDIT_NEURAL_FULL=1 go test -v -run TestChunkedQuality ./internal/neural/
 //	go test -run X -bench Denoise ./internal/neural/
 //
-// The tests find the models in AUDIOEDIT_MODELS_DIR or <module root>/.models
-// and skip without them (fail when CI is set): run `make models`.
+// The tests find the models where the binary does with no settings
+// (DefaultDir: AUDIOEDIT_MODELS_DIR, else ~/.cache/mcp-audioedit/models) and
+// skip without them (fail when CI is set): run `make models`.
 package neural

@@ -4,34 +4,19 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/mcp-audioedit/mcp-audioedit/internal/testmedia"
 )
 
-// modelsDir finds the models folder for tests: env AUDIOEDIT_MODELS_DIR,
-// else <module root>/.models. Missing models fail the test under CI (which
-// installs them with `make models`) and skip it elsewhere.
+// modelsDir finds the models folder for tests where the binary finds it
+// with no settings: DefaultDir (env AUDIOEDIT_MODELS_DIR, else
+// ~/.cache/mcp-audioedit/models, where `make models` installs). Missing
+// models fail the test under CI (which installs them) and skip it elsewhere.
 func modelsDir(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv("AUDIOEDIT_MODELS_DIR")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(d, ".models")
-				break
-			}
-			if filepath.Dir(d) == d {
-				t.Fatal("go.mod not found above " + wd)
-			}
-		}
-	}
+	dir := DefaultDir()
 	if got := Available(dir); len(got) != len(manifest) {
 		msg := "neural models not installed in " + dir + ": run `make models` (or set AUDIOEDIT_MODELS_DIR)"
 		if os.Getenv("CI") != "" {
