@@ -54,6 +54,7 @@ fuzz:
 	$(GO) test ./internal/draft -run '^$$' -fuzz FuzzParse -fuzztime 30s
 	$(GO) test ./internal/engine -run '^$$' -fuzz FuzzEscapeFilterValue -fuzztime 30s
 	$(GO) test ./internal/fsutil -run '^$$' -fuzz FuzzPaths -fuzztime 30s
+	$(GO) test ./internal/netguard -run '^$$' -fuzz FuzzCheck -fuzztime 30s
 
 docker:
 	docker build -t mcp-audioedit .

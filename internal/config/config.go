@@ -1,6 +1,6 @@
 // Package config reads the server's settings. Every setting is an
 // environment variable with a command-line flag twin: the environment
-// gives the default, a flag overrides it. Secrets (NEMO_TOKEN) are read
+// gives the default, a flag overrides it. Secrets (NEMO_TOKEN, AUDIOEDIT_HTTP_TOKEN) are read
 // from the environment only, so they never reach argv.
 package config
 
@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,6 +70,26 @@ type Config struct {
 	// HTTPAddr is where the http subcommand listens. Env
 	// AUDIOEDIT_HTTP_ADDR, flag -http-addr; default 127.0.0.1:8765 (loopback).
 	HTTPAddr string
+	// HTTPToken, when set, is the bearer token every HTTP request must
+	// carry (Authorization: Bearer <token>). Env AUDIOEDIT_HTTP_TOKEN
+	// only, never a flag. Required to listen on a non-loopback address.
+	HTTPToken string
+	// HTTPAllowedOrigins are browser origins (scheme://host[:port])
+	// allowed besides loopback ones. Env AUDIOEDIT_HTTP_ALLOWED_ORIGINS
+	// (comma-separated), flag -http-allowed-origins.
+	HTTPAllowedOrigins []string
+
+	// AllowPrivateURLs lets URL uploads reach loopback, private and other
+	// non-public addresses. Env AUDIOEDIT_ALLOW_PRIVATE_URLS (1/true),
+	// flag -allow-private-urls; default off.
+	AllowPrivateURLs bool
+	// URLTimeout bounds one URL download. Env AUDIOEDIT_URL_TIMEOUT, flag
+	// -url-timeout; default 10m.
+	URLTimeout time.Duration
+	// URLStallTimeout ends a URL download that receives nothing for this
+	// long. Env AUDIOEDIT_URL_STALL_TIMEOUT, flag -url-stall-timeout;
+	// default 30s.
+	URLStallTimeout time.Duration
 
 	// NemoAPIURL is the NemoVideo API base. Env NEMO_API_URL, flag
 	// -nemo-api-url; "" means the backend's default
@@ -134,7 +155,7 @@ func Load(args []string, getenv Getenv, out io.Writer) (*Config, error) {
 		getenv = os.Getenv
 	}
 	c := &Config{}
-	var roots, poll string
+	var roots, poll, origins, allowPrivate, urlTimeout, urlStall string
 	settings := []setting{
 		{"AUDIOEDIT_BACKEND", "backend", "editing backend: local (ffmpeg here) or nemo (cloud)", constant(BackendLocal), &c.Backend},
 		{"AUDIOEDIT_DATA_DIR", "data-dir", "folder for the database and the cloud client id", defaultDataDir, &c.DataDir},
@@ -146,6 +167,10 @@ func Load(args []string, getenv Getenv, out io.Writer) (*Config, error) {
 		{"AUDIOEDIT_LOG_FILE", "log-file", "log file (default stderr; never stdout)", constant(""), &c.LogFile},
 		{"AUDIOEDIT_MODELS_DIR", "models-dir", "folder of the neural denoising models", defaultModelsDir, &c.ModelsDir},
 		{"AUDIOEDIT_HTTP_ADDR", "http-addr", "listen address of the http subcommand", constant("127.0.0.1:8765"), &c.HTTPAddr},
+		{"AUDIOEDIT_HTTP_ALLOWED_ORIGINS", "http-allowed-origins", "browser origins the http subcommand accepts besides loopback ones (comma-separated)", constant(""), &origins},
+		{"AUDIOEDIT_ALLOW_PRIVATE_URLS", "allow-private-urls", "let URL uploads reach loopback and private addresses (1 or true)", constant("false"), &allowPrivate},
+		{"AUDIOEDIT_URL_TIMEOUT", "url-timeout", "longest a URL download may take, a Go duration", constant("10m"), &urlTimeout},
+		{"AUDIOEDIT_URL_STALL_TIMEOUT", "url-stall-timeout", "a URL download receiving nothing this long is dropped, a Go duration", constant("30s"), &urlStall},
 		{"NEMO_API_URL", "nemo-api-url", "NemoVideo API base URL (default https://mega-api-prod.nemovideo.ai)", constant(""), &c.NemoAPIURL},
 		{"NEMO_WEB_URL", "nemo-web-url", "NemoVideo web app URL, for links", constant(""), &c.NemoWebURL},
 		{"NEMO_CLIENT_ID", "nemo-client-id", "NemoVideo client id (default: created once in the data dir)", constant(""), &c.NemoClientID},
@@ -185,9 +210,28 @@ func Load(args []string, getenv Getenv, out io.Writer) (*Config, error) {
 		}
 	}
 
-	c.NemoToken = strings.TrimSpace(getenv("NEMO_TOKEN"))
-	c.Roots = fsutil.ParseRoots(roots)
 	var err error
+	c.NemoToken = strings.TrimSpace(getenv("NEMO_TOKEN"))
+	c.HTTPToken = strings.TrimSpace(getenv("AUDIOEDIT_HTTP_TOKEN"))
+	for _, o := range strings.Split(origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.HTTPAllowedOrigins = append(c.HTTPAllowedOrigins, strings.TrimSuffix(o, "/"))
+		}
+	}
+	var errs []error
+	if c.AllowPrivateURLs, err = strconv.ParseBool(strings.TrimSpace(allowPrivate)); err != nil {
+		errs = append(errs, fmt.Errorf("AUDIOEDIT_ALLOW_PRIVATE_URLS (-allow-private-urls) is %q: set it to 1 or 0", allowPrivate))
+	}
+	if c.URLTimeout, err = time.ParseDuration(strings.TrimSpace(urlTimeout)); err != nil || c.URLTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("AUDIOEDIT_URL_TIMEOUT (-url-timeout) is %q: set a positive duration like 10m", urlTimeout))
+	}
+	if c.URLStallTimeout, err = time.ParseDuration(strings.TrimSpace(urlStall)); err != nil || c.URLStallTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("AUDIOEDIT_URL_STALL_TIMEOUT (-url-stall-timeout) is %q: set a positive duration like 30s", urlStall))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	c.Roots = fsutil.ParseRoots(roots)
 	if c.NemoPollInterval, err = time.ParseDuration(strings.TrimSpace(poll)); err != nil {
 		return nil, fmt.Errorf("NEMO_POLL_INTERVAL (-nemo-poll-interval) %q is not a duration: set it like 30s or 1m", poll)
 	}
@@ -244,6 +288,11 @@ func (c *Config) Validate() error {
 	}
 	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
 		errs = append(errs, fmt.Errorf("AUDIOEDIT_HTTP_ADDR (-http-addr) is %q: set it to host:port, e.g. 127.0.0.1:8765", c.HTTPAddr))
+	}
+	for _, o := range c.HTTPAllowedOrigins {
+		if p, err := url.Parse(o); err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || p.Path != "" {
+			errs = append(errs, fmt.Errorf("AUDIOEDIT_HTTP_ALLOWED_ORIGINS has %q: list origins like https://app.example.com, comma-separated", o))
+		}
 	}
 	for _, u := range []struct{ name, val string }{{"NEMO_API_URL (-nemo-api-url)", c.NemoAPIURL}, {"NEMO_WEB_URL (-nemo-web-url)", c.NemoWebURL}} {
 		if u.val == "" {
@@ -393,7 +442,7 @@ Commands:
 
 "%[1]s COMMAND -h" prints a command's own help. Every flag has an
 environment twin, named in its help. NEMO_TOKEN is read
-from the environment only.
+from the environment only, and so is AUDIOEDIT_HTTP_TOKEN.
 
 Flags:
 `, AppName)

@@ -78,6 +78,11 @@ func TestLoad(t *testing.T) {
 		{name: "bad url", env: with("NEMO_API_URL", "ftp://x"), wantErr: "NEMO_API_URL"},
 		{name: "no roots", env: with("AUDIOEDIT_ROOTS", string(filepath.ListSeparator)), wantErr: "AUDIOEDIT_ROOTS"},
 		{name: "token is not a flag", env: base, args: []string{"-nemo-token", "x"}, wantErr: "flag provided but not defined"},
+		{name: "http token is not a flag", env: base, args: []string{"-http-token", "x"}, wantErr: "flag provided but not defined"},
+		{name: "bad allow private", env: with("AUDIOEDIT_ALLOW_PRIVATE_URLS", "maybe"), wantErr: "AUDIOEDIT_ALLOW_PRIVATE_URLS"},
+		{name: "bad url timeout", env: with("AUDIOEDIT_URL_TIMEOUT", "0s"), wantErr: "AUDIOEDIT_URL_TIMEOUT"},
+		{name: "bad stall timeout", env: with("AUDIOEDIT_URL_STALL_TIMEOUT", "x"), wantErr: "AUDIOEDIT_URL_STALL_TIMEOUT"},
+		{name: "bad origin", env: with("AUDIOEDIT_HTTP_ALLOWED_ORIGINS", "https://ok.example, evil"), wantErr: "AUDIOEDIT_HTTP_ALLOWED_ORIGINS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,6 +107,28 @@ func TestLoad(t *testing.T) {
 				t.Errorf("Load mismatch (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestLoadNetwork: the URL and HTTP settings, from env and flags.
+func TestLoadNetwork(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	c, err := Load(nil, env(map[string]string{"HOME": home}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.AllowPrivateURLs || c.URLTimeout != 10*time.Minute || c.URLStallTimeout != 30*time.Second || c.HTTPToken != "" || c.HTTPAllowedOrigins != nil {
+		t.Errorf("defaults: %v %v %v %q %q", c.AllowPrivateURLs, c.URLTimeout, c.URLStallTimeout, c.HTTPToken, c.HTTPAllowedOrigins)
+	}
+	c, err = Load([]string{"-url-stall-timeout", "5s"}, env(map[string]string{"HOME": home, "AUDIOEDIT_ALLOW_PRIVATE_URLS": "1",
+		"AUDIOEDIT_URL_TIMEOUT": "2m", "AUDIOEDIT_HTTP_TOKEN": " s3cret ", "AUDIOEDIT_HTTP_ALLOWED_ORIGINS": "https://a.example/, http://b.example:8080"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.AllowPrivateURLs || c.URLTimeout != 2*time.Minute || c.URLStallTimeout != 5*time.Second || c.HTTPToken != "s3cret" ||
+		!cmp.Equal(c.HTTPAllowedOrigins, []string{"https://a.example", "http://b.example:8080"}) {
+		t.Errorf("set: %v %v %v %q %q", c.AllowPrivateURLs, c.URLTimeout, c.URLStallTimeout, c.HTTPToken, c.HTTPAllowedOrigins)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sync"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/engine"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/netguard"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/store"
 )
 
@@ -39,8 +41,26 @@ type Options struct {
 	MediaDir string
 	// Logger receives diagnostics; nil means none.
 	Logger *zap.Logger
-	// HTTPClient fetches URL uploads; nil means http.DefaultClient.
-	HTTPClient *http.Client
+	// Fetch configures URL uploads.
+	Fetch FetchOptions
+}
+
+// FetchOptions configures URL uploads.
+type FetchOptions struct {
+	// AllowPrivate lets URL uploads reach loopback, private and other
+	// non-public addresses (AUDIOEDIT_ALLOW_PRIVATE_URLS); off, they are
+	// refused at connect time.
+	AllowPrivate bool
+	// Timeout bounds a whole download; 0 means 10 minutes.
+	Timeout time.Duration
+	// StallTimeout ends a download that receives no byte for this long;
+	// 0 means 30 seconds.
+	StallTimeout time.Duration
+	// MaxBytes is the largest download; 0 means MaxFileSize.
+	MaxBytes int64
+	// Permit lets one address through the private-address check: tests
+	// use it to serve from 127.0.0.1 while the check stays on.
+	Permit func(netip.AddrPort) bool
 }
 
 // Backend is the local ffmpeg backend.
@@ -52,6 +72,7 @@ type Backend struct {
 	mediaDir string
 	log      *zap.Logger
 	http     *http.Client
+	fetchOpt FetchOptions
 
 	ctx    context.Context // server lifetime: export jobs outlive the call that started them
 	cancel context.CancelFunc
@@ -73,13 +94,20 @@ func New(opts Options) (*Backend, error) {
 	}
 	b := &Backend{
 		st: opts.Store, eng: opts.Engine, outDir: opts.OutputDir, tmpDir: opts.TempDir,
-		mediaDir: opts.MediaDir, log: opts.Logger, http: opts.HTTPClient, jobs: map[string]*job{},
+		mediaDir: opts.MediaDir, log: opts.Logger, fetchOpt: opts.Fetch, jobs: map[string]*job{},
 	}
 	if b.log == nil {
 		b.log = zap.NewNop()
 	}
-	if b.http == nil {
-		b.http = http.DefaultClient
+	b.http = netguard.NewClient(netguard.Options{AllowPrivate: opts.Fetch.AllowPrivate, Permit: opts.Fetch.Permit})
+	if b.fetchOpt.Timeout <= 0 {
+		b.fetchOpt.Timeout = 10 * time.Minute
+	}
+	if b.fetchOpt.StallTimeout <= 0 {
+		b.fetchOpt.StallTimeout = 30 * time.Second
+	}
+	if b.fetchOpt.MaxBytes <= 0 {
+		b.fetchOpt.MaxBytes = MaxFileSize
 	}
 	if b.tmpDir == "" {
 		b.tmpDir = os.TempDir()

@@ -21,8 +21,9 @@ import (
 	"github.com/mcp-audioedit/mcp-audioedit/internal/testmedia"
 )
 
-// newBackend opens a real store and engine in a temp dir.
-func newBackend(t *testing.T) (*Backend, string) {
+// newBackend opens a real store and engine in a temp dir; mods adjust
+// the options.
+func newBackend(t *testing.T, mods ...func(*Options)) (*Backend, string) {
 	t.Helper()
 	testmedia.RequireFFmpeg(t)
 	dir := t.TempDir()
@@ -34,7 +35,11 @@ func newBackend(t *testing.T) (*Backend, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := New(Options{Store: st, Engine: eng, OutputDir: filepath.Join(dir, "out"), TempDir: dir, MediaDir: filepath.Join(dir, "media")})
+	opts := Options{Store: st, Engine: eng, OutputDir: filepath.Join(dir, "out"), TempDir: dir, MediaDir: filepath.Join(dir, "media")}
+	for _, m := range mods {
+		m(&opts)
+	}
+	b, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

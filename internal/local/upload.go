@@ -12,12 +12,15 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
+	"go.uber.org/zap"
 
 	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/engine"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/fsutil"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/netguard"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/store"
 )
 
@@ -127,42 +130,59 @@ func (b *Backend) probeItem(ctx context.Context, abs, name string) (*mediaItem, 
 	return &mediaItem{Media: &store.Media{ID: "m_" + uuid.NewString()[:8], Name: name, Path: abs}, Info: info}, nil
 }
 
-// fetch downloads a URL into the media folder, at most MaxFileSize bytes.
+// fetch downloads a URL into the media folder. Only public addresses are
+// reached (netguard checks each connection, redirects included), proxies
+// are ignored, the download is bounded in size (by Content-Length before
+// writing, and while streaming), in total time and in time without a byte,
+// and a download that fails leaves no file.
 func (b *Backend) fetch(ctx context.Context, raw string) (*mediaItem, error) {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, backend.Userf("bad URL %q: give an http(s) URL, or a local file path in paths", raw)
+	u, err := netguard.CheckURL(raw)
+	if err != nil {
+		return nil, backend.Userf("cannot fetch %s: %s. Give a public http(s) URL without a user name or password, or download the file and pass its path in paths", showURL(raw), strings.TrimPrefix(err.Error(), netguard.ErrURL.Error()+": "))
 	}
+	shown := showURL(raw)
 	name := path.Base(u.Path)
 	if name == "" || name == "/" || name == "." {
 		name = "download"
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, raw, nil)
+	opt := b.fetchOpt
+	dctx, cancel := context.WithTimeoutCause(ctx, opt.Timeout, errFetchTimeout)
+	defer cancel()
+	dctx, stop := context.WithCancelCause(dctx)
+	defer stop(nil)
+	stall := time.AfterFunc(opt.StallTimeout, func() { stop(errFetchStalled) })
+	defer stall.Stop()
+
+	req, err := http.NewRequestWithContext(dctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, backend.Userf("bad URL %q: %v", raw, err)
+		return nil, backend.Userf("cannot fetch %s: not a valid URL. Check it, or download the file and pass its path in paths", shown)
 	}
 	resp, err := b.http.Do(req)
 	if err != nil {
-		return nil, backend.Userf("could not download %s: %v. Check the URL, or download the file and upload its path", u.Redacted(), err)
+		return nil, b.fetchFailed(ctx, dctx, shown, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, backend.Userf("could not download %s: the server answered %s. Check the URL, or download the file and upload its path", u.Redacted(), resp.Status)
+		return nil, backend.Userf("could not download %s: the server answered %s. Check the URL, or download the file and upload its path", shown, resp.Status)
 	}
-	if resp.ContentLength > MaxFileSize {
-		return nil, backend.Userf("%s is over the 500 MB limit: trim or compress it first", name)
+	if resp.ContentLength > opt.MaxBytes {
+		return nil, tooBig(name, opt.MaxBytes)
 	}
 	if err := os.MkdirAll(b.mediaDir, 0o755); err != nil {
 		return nil, fmt.Errorf("media dir: %w", err)
 	}
 	dst := filepath.Join(b.mediaDir, uuid.NewString()[:8]+"-"+sanitize(name))
-	n, err := fsutil.WriteFile(dst, io.LimitReader(resp.Body, MaxFileSize+1), false)
+	body := &stallReader{r: io.LimitReader(resp.Body, opt.MaxBytes+1), stall: stall, d: opt.StallTimeout}
+	n, err := fsutil.WriteFile(dst, body, false)
 	if err != nil {
-		return nil, fmt.Errorf("download %s: %w", u.Redacted(), err)
+		if body.err != nil {
+			return nil, b.fetchFailed(ctx, dctx, shown, body.err)
+		}
+		return nil, fmt.Errorf("download %s: %w", shown, err)
 	}
-	if n > MaxFileSize {
+	if n > opt.MaxBytes {
 		os.Remove(dst)
-		return nil, backend.Userf("%s is over the 500 MB limit: trim or compress it first", name)
+		return nil, tooBig(name, opt.MaxBytes)
 	}
 	it, err := b.probeItem(ctx, dst, name)
 	if err != nil {
@@ -171,6 +191,79 @@ func (b *Backend) fetch(ctx context.Context, raw string) (*mediaItem, error) {
 	}
 	it.Media.Path = dst
 	return it, nil
+}
+
+var (
+	errFetchTimeout = errors.New("download took too long")
+	errFetchStalled = errors.New("download stalled")
+)
+
+// fetchFailed turns a failed request or body read into the one message
+// every network failure gets: refused, reset, unknown host, TLS, stalled
+// or timed out read the same, so an error never tells an open port from a
+// closed one. A non-public address, refused before any packet is sent,
+// and a cancelled call keep their own.
+func (b *Backend) fetchFailed(ctx, dctx context.Context, shown string, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	// A *url.Error prints the whole URL, query tokens included: keep
+	// only what it wraps.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	b.log.Info("url upload failed", zap.String("url", shown), zap.Error(err), zap.NamedError("cause", context.Cause(dctx)))
+	switch {
+	case errors.Is(err, netguard.ErrBlocked):
+		return &backend.UserError{Err: err, Msg: fmt.Sprintf("refused to fetch %s: it leads to a loopback, private or other non-public address, which URL uploads never reach. Download the file yourself and pass its path in paths", shown)}
+	case errors.Is(err, netguard.ErrURL):
+		return &backend.UserError{Err: err, Msg: fmt.Sprintf("refused to fetch %s: it redirects more than %d times, or to a URL that is not plain http(s). Download the file yourself and pass its path in paths", shown, netguard.MaxRedirects)}
+	}
+	return &backend.UserError{Err: err, Msg: fmt.Sprintf("could not download %s: no answer, the connection failed, or the server stopped sending (no data for %s, or over %s in all). Check the URL, or download the file and upload its path",
+		shown, b.fetchOpt.StallTimeout, b.fetchOpt.Timeout)}
+}
+
+func tooBig(name string, max int64) error {
+	return backend.Userf("%s is over the %s limit for a download: trim or compress it first, or download it and upload a smaller copy", name, sizeText(max))
+}
+
+// sizeText is n bytes as "500 MB" (binary megabytes, as MaxFileSize).
+func sizeText(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// showURL is a URL as errors and logs may show it: scheme, host and path,
+// without user info, query or fragment (where tokens of signed URLs live).
+func showURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "the URL"
+	}
+	return u.Scheme + "://" + u.Host + u.EscapedPath()
+}
+
+// stallReader restarts the stall timer on every byte received and keeps
+// the read error, to tell a failed download from a failed write.
+type stallReader struct {
+	r     io.Reader
+	stall *time.Timer
+	d     time.Duration
+	err   error
+}
+
+func (s *stallReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if n > 0 {
+		s.stall.Reset(s.d)
+	}
+	if err != nil && err != io.EOF {
+		s.err = err
+	}
+	return n, err
 }
 
 func sanitize(name string) string {
