@@ -186,8 +186,8 @@ func (m *levelMeter) levels() *levels {
 // analyzeArgs decodes the first audio stream to mono float32 at its own
 // rate on stdout.
 func analyzeArgs(src string, rate int) []string {
-	return ffmpegArgs("-v", "error", "-i", src, "-map", "0:a:0", "-vn", "-sn", "-dn",
-		"-ac", "1", "-ar", strconv.Itoa(rate), "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1")
+	return ffmpegArgs(slices.Concat([]string{"-v", "error"}, input(src), []string{"-map", "0:a:0", "-vn", "-sn", "-dn",
+		"-ac", "1", "-ar", strconv.Itoa(rate), "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"})...)
 }
 
 // analyze measures the per-frame levels of src's first audio stream.

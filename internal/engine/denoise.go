@@ -146,17 +146,18 @@ func decodeArgs(src string, rate int, mono bool, p *classicPlan) []string {
 	var graph string
 	switch {
 	case p == nil:
-		in = []string{"-i", src}
+		in = input(src)
 		graph = "[0:a:0]" + pre + "[out]"
 	case p.ProfileLen > 0:
 		skip := int(math.Round(p.ProfileLen * float64(rate)))
 		in = []string{"-ss", strconv.FormatFloat(p.ProfileStart, 'f', 3, 64),
-			"-t", strconv.FormatFloat(p.ProfileLen+0.2, 'f', 3, 64), "-i", src, "-i", src}
+			"-t", strconv.FormatFloat(p.ProfileLen+0.2, 'f', 3, 64)}
+		in = slices.Concat(in, input(src), input(src))
 		graph = "[0:a:0]" + pre + ",atrim=end_sample=" + strconv.Itoa(skip) + "[p];" +
 			"[1:a:0]" + pre + "[m];" +
 			"[p][m]concat=n=2:v=0:a=1,asetpts=N/SR/TB," + afftdnChain(*p, rate, skip) + "[out]"
 	default:
-		in = []string{"-i", src}
+		in = input(src)
 		graph = "[0:a:0]" + pre + "," + afftdnChain(*p, rate, 0) + "[out]"
 	}
 	args := append([]string{"-v", "error"}, in...)
@@ -174,9 +175,9 @@ func channelArgs(src string, ch int) []string {
 	} else {
 		pan = "pan=mono|c0=c" + strconv.Itoa(ch)
 	}
-	return ffmpegArgs("-v", "error", "-i", src, "-map", "0:a:0", "-vn", "-sn", "-dn",
-		"-af", pan+",aresample=48000,aformat=sample_fmts=flt",
-		"-f", "f32le", "-c:a", "pcm_f32le", "pipe:1")
+	return ffmpegArgs(slices.Concat([]string{"-v", "error"}, input(src), []string{"-map", "0:a:0", "-vn", "-sn", "-dn",
+		"-af", pan + ",aresample=48000,aformat=sample_fmts=flt",
+		"-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"})...)
 }
 
 // neuralRate is the rate neural models run at.
@@ -281,8 +282,8 @@ func (e *Engine) neuralDecode(ctx context.Context, src string, channels int, mon
 // resampleArgs converts interleaved float32 at one rate to another on
 // stdout.
 func resampleArgs(from, to, channels int) []string {
-	return ffmpegArgs("-v", "error", "-f", "f32le", "-ar", strconv.Itoa(from), "-ac", strconv.Itoa(channels),
-		"-i", "pipe:0", "-af", "aresample="+strconv.Itoa(to), "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1")
+	return ffmpegArgs(slices.Concat([]string{"-v", "error", "-f", "f32le", "-ar", strconv.Itoa(from), "-ac", strconv.Itoa(channels)},
+		input("pipe:0"), []string{"-af", "aresample=" + strconv.Itoa(to), "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"})...)
 }
 
 // neuralToRate is neuralDecode delivering at rate (resampled by ffmpeg

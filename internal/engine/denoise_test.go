@@ -27,12 +27,12 @@ func TestDecodeArgs(t *testing.T) {
 		want []string
 	}{
 		{"plain", decodeArgs("in.mp4", 44100, false, nil), []string{
-			"-hide_banner", "-nostdin", "-y", "-v", "error", "-i", "in.mp4",
+			"-hide_banner", "-nostdin", "-y", "-v", "error", "-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:in.mp4",
 			"-filter_complex", "[0:a:0]aresample=44100,aformat=sample_fmts=flt[out]",
 			"-map", "[out]", "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"}},
 		{"profiled mono", decodeArgs("in.wav", 48000, true, &plan), []string{
 			"-hide_banner", "-nostdin", "-y", "-v", "error",
-			"-ss", "2.500", "-t", "1.200", "-i", "in.wav", "-i", "in.wav",
+			"-ss", "2.500", "-t", "1.200", "-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:in.wav", "-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:in.wav",
 			"-filter_complex",
 			"[0:a:0]aresample=48000,aformat=sample_fmts=flt:channel_layouts=mono,atrim=end_sample=48000[p];" +
 				"[1:a:0]aresample=48000,aformat=sample_fmts=flt:channel_layouts=mono[m];" +
@@ -41,17 +41,17 @@ func TestDecodeArgs(t *testing.T) {
 				"afftdn@dn=nr=25:nf=-31,atrim=start_sample=49200,asetpts=N/SR/TB[out]",
 			"-map", "[out]", "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"}},
 		{"loud noise", decodeArgs("in.wav", 16000, false, &loud), []string{
-			"-hide_banner", "-nostdin", "-y", "-v", "error", "-i", "in.wav",
+			"-hide_banner", "-nostdin", "-y", "-v", "error", "-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:in.wav",
 			"-filter_complex",
 			"[0:a:0]aresample=16000,aformat=sample_fmts=flt,apad=pad_len=400,volume=-4dB," +
 				"afftdn@dn=nr=25:nf=-26,volume=4dB,atrim=start_sample=400,asetpts=N/SR/TB[out]",
 			"-map", "[out]", "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"}},
 		{"channel", channelArgs("in.mov", 1), []string{
-			"-hide_banner", "-nostdin", "-y", "-v", "error", "-i", "in.mov", "-map", "0:a:0", "-vn", "-sn", "-dn",
+			"-hide_banner", "-nostdin", "-y", "-v", "error", "-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:in.mov", "-map", "0:a:0", "-vn", "-sn", "-dn",
 			"-af", "pan=mono|c0=c1,aresample=48000,aformat=sample_fmts=flt",
 			"-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"}},
 		{"analyze", analyzeArgs("a b.mp3", 44100), []string{
-			"-hide_banner", "-nostdin", "-y", "-v", "error", "-i", "a b.mp3", "-map", "0:a:0", "-vn", "-sn", "-dn",
+			"-hide_banner", "-nostdin", "-y", "-v", "error", "-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:a b.mp3", "-map", "0:a:0", "-vn", "-sn", "-dn",
 			"-ac", "1", "-ar", "44100", "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"}},
 	}
 	for _, tc := range tests {

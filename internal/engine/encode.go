@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"go.uber.org/zap"
+
+	"github.com/mcp-audioedit/mcp-audioedit/internal/fsutil"
 )
 
 // EncodeOptions says what Encode renders.
@@ -42,6 +44,11 @@ type EncodeOptions struct {
 	// same folder and renames it into place; it refuses an OutputPath that
 	// is one of its inputs.
 	OutputPath string
+	// Output, when set, is the open file to write (the caller's exclusive
+	// temp file, see fsutil.Output): ffmpeg gets its descriptor, and
+	// Encode neither creates nor renames anything; OutputPath then only
+	// names the file in checks and messages.
+	Output *os.File
 	// Duration is the expected output duration in seconds, used for
 	// progress; 0 means work it out from the inputs.
 	Duration float64
@@ -225,25 +232,30 @@ func (e *Engine) Encode(ctx context.Context, opts EncodeOptions) (*Output, error
 		return nil, err
 	}
 
-	work, err := os.MkdirTemp(e.tmp, "encode-*")
+	work, err := fsutil.MkdirTemp(e.tmp, "-encode")
 	if err != nil {
 		return nil, fmt.Errorf("encode: %w", err)
 	}
 	defer os.RemoveAll(work)
 
-	dir := filepath.Dir(opts.OutputPath)
-	tf, err := os.CreateTemp(dir, "."+filepath.Base(opts.OutputPath)+".tmp-*"+p.c.ext)
-	if err != nil {
-		return nil, fmt.Errorf("encode: %w", err)
-	}
-	tmpOut := tf.Name()
-	tf.Close()
+	var outFiles []*os.File
+	tmpOut := "/dev/fd/3"
 	ok := false
-	defer func() {
-		if !ok {
-			os.Remove(tmpOut)
+	if opts.Output != nil {
+		outFiles = []*os.File{opts.Output}
+	} else {
+		tf, err := fsutil.CreateTemp(filepath.Dir(opts.OutputPath), p.c.ext)
+		if err != nil {
+			return nil, fmt.Errorf("encode: %w", err)
 		}
-	}()
+		tmpOut = tf.Name()
+		tf.Close()
+		defer func() {
+			if !ok {
+				os.Remove(tmpOut)
+			}
+		}()
+	}
 
 	prog := &fracReporter{fn: opts.Progress, total: opts.Duration}
 	if prog.total <= 0 {
@@ -268,15 +280,17 @@ func (e *Engine) Encode(ctx context.Context, opts EncodeOptions) (*Output, error
 	}
 	args := encodeArgs(p, still, graphFile, tmpOut)
 	pw := &progressWriter{fn: prog.outTime}
-	if _, err := e.run(ctx, "encode", e.ffmpeg, args, nil, pw); err != nil {
+	if _, err := e.runFiles(ctx, "encode", e.ffmpeg, args, outFiles, nil, pw); err != nil {
 		return nil, err
 	}
-	info, err := e.Probe(ctx, tmpOut)
+	info, err := e.probe(ctx, opts.OutputPath, tmpOut, outFiles)
 	if err != nil {
 		return nil, fmt.Errorf("encode: the output does not probe: %w", err)
 	}
-	if err := os.Rename(tmpOut, opts.OutputPath); err != nil {
-		return nil, fmt.Errorf("encode: %w", err)
+	if opts.Output == nil {
+		if err := os.Rename(tmpOut, opts.OutputPath); err != nil {
+			return nil, fmt.Errorf("encode: %w", err)
+		}
 	}
 	ok = true
 	info.Path = opts.OutputPath
@@ -705,13 +719,13 @@ func encodeArgs(p *encodePlan, still, graphFile, out string) []string {
 	audioInput := ""
 	switch p.mode {
 	case modeStill:
-		a = append(a, "-i", fileArg(still))
+		a = append(a, input(still)...)
 		audioInput = "1"
 	case modeAudio:
-		a = append(a, "-i", fileArg(p.audio))
+		a = append(a, input(p.audio)...)
 		audioInput = "0"
 	default:
-		a = append(a, "-i", fileArg(p.source.Path))
+		a = append(a, input(p.source.Path)...)
 		if p.audio != "" {
 			if p.audioIsSource {
 				audioInput = "0"
@@ -721,7 +735,7 @@ func encodeArgs(p *encodePlan, still, graphFile, out string) []string {
 		}
 	}
 	if p.mode != modeAudio && audioInput == "1" {
-		a = append(a, "-i", fileArg(p.audio))
+		a = append(a, input(p.audio)...)
 	}
 	if graph != "" {
 		if graphFile != "" {

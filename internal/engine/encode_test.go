@@ -251,7 +251,7 @@ func TestEncodeArgs(t *testing.T) {
 			opts:     EncodeOptions{AudioPath: "/in/a.wav", Format: "wav"},
 			audio:    encWAV,
 			wantMode: modeAudio,
-			want: []string{"-i", "file:/in/a.wav", "-vn", "-map", "0:a:0", "-c:a", "pcm_s24le",
+			want: []string{"-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:/in/a.wav", "-vn", "-map", "0:a:0", "-c:a", "pcm_s24le",
 				"-map_metadata", "-1", "-map_chapters", "-1", "-f", "wav", "file:/out/x"},
 		},
 		{
@@ -259,7 +259,7 @@ func TestEncodeArgs(t *testing.T) {
 			opts:     EncodeOptions{AudioPath: "/in/hi.wav", Format: "MP3", Quality: "low", Title: "Ep 1"},
 			audio:    encWAV96,
 			wantMode: modeAudio,
-			want: []string{"-i", "file:/in/hi.wav", "-vn", "-map", "0:a:0", "-c:a", "libmp3lame", "-q:a", "5", "-ar", "48000",
+			want: []string{"-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:/in/hi.wav", "-vn", "-map", "0:a:0", "-c:a", "libmp3lame", "-q:a", "5", "-ar", "48000",
 				"-map_metadata", "-1", "-map_chapters", "-1", "-metadata", "title=Ep 1", "-f", "mp3", "file:/out/x"},
 		},
 		{
@@ -267,7 +267,7 @@ func TestEncodeArgs(t *testing.T) {
 			opts:     EncodeOptions{AudioPath: "/in/hi.wav", Format: "m4a", Quality: "medium"},
 			audio:    encWAV96,
 			wantMode: modeAudio,
-			want: []string{"-i", "file:/in/hi.wav", "-vn", "-map", "0:a:0", "-c:a", "aac", "-b:a", "160k", "-aac_coder", "fast",
+			want: []string{"-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:/in/hi.wav", "-vn", "-map", "0:a:0", "-c:a", "aac", "-b:a", "160k", "-aac_coder", "fast",
 				"-map_metadata", "-1", "-map_chapters", "-1", "-movflags", "+faststart", "-f", "ipod", "file:/out/x"},
 		},
 		{
@@ -276,13 +276,13 @@ func TestEncodeArgs(t *testing.T) {
 			audio:    encWAV,
 			font:     "/f/Sans.ttf",
 			wantMode: modeStill,
-			want: []string{"-i", "file:/work/still.png", "-i", "file:/in/a.wav",
+			want: []string{"-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:/work/still.png", "-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:/in/a.wav",
 				"-filter_complex", "[0:v]format=yuv420p,loop=loop=-1:size=1:start=0,trim=end_frame=22,setpts='min(N*0.5,10.240000)/TB'[v]",
 				"-map", "[v]", "-fps_mode", "vfr", "-r", "25",
 				"-c:v", "libx264", "-preset", "superfast", "-crf", "18", "-tune", "stillimage", "-g", "8",
 				"-map", "1:a:0", "-c:a", "aac", "-b:a", "96k", "-aac_coder", "fast",
 				"-map_metadata", "-1", "-map_chapters", "-1", "-metadata", "title=It's: a, b", "-movflags", "+faststart", "-f", "mp4", "file:/out/x"},
-			wantStill: []string{"-hide_banner", "-nostdin", "-y", "-v", "error", "-i", "file:/in/a.wav", "-filter_complex",
+			wantStill: []string{"-hide_banner", "-nostdin", "-y", "-v", "error", "-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:/in/a.wav", "-filter_complex",
 				"color=c=0x111827:s=1920x1080:d=1,format=rgb24[bg];" +
 					"[0:a]aresample=8000,aformat=channel_layouts=mono,showwavespic=s=1612x388:colors=0x60a5fa:scale=sqrt:filter=peak[w];" +
 					"[bg][w]overlay=x=(W-w)/2:y=518:format=rgb," +
@@ -294,13 +294,13 @@ func TestEncodeArgs(t *testing.T) {
 			opts:     EncodeOptions{Source: encPNG, AudioPath: "/in/a.wav", Format: "webm", Width: 640, Height: 360},
 			audio:    encWAV,
 			wantMode: modeStill,
-			want: []string{"-i", "file:/work/still.png", "-i", "file:/in/a.wav",
+			want: []string{"-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:/work/still.png", "-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:/in/a.wav",
 				"-filter_complex", "[0:v]format=yuv420p,loop=loop=-1:size=1:start=0,trim=end_frame=22,setpts='min(N*0.5,10.240000)/TB'[v]",
 				"-map", "[v]", "-fps_mode", "vfr", "-r", "25",
 				"-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1", "-crf", "31", "-b:v", "0", "-g", "8",
 				"-map", "1:a:0", "-c:a", "libopus", "-b:a", "64k",
 				"-map_metadata", "-1", "-map_chapters", "-1", "-f", "webm", "file:/out/x"},
-			wantStill: []string{"-hide_banner", "-nostdin", "-y", "-v", "error", "-i", "file:/in/cover.png", "-filter_complex",
+			wantStill: []string{"-hide_banner", "-nostdin", "-y", "-v", "error", "-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:/in/cover.png", "-filter_complex",
 				"[0:v]scale=640:360:force_original_aspect_ratio=decrease,pad=640:360:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=rgb24[out]",
 				"-map", "[out]", "-frames:v", "1", "-update", "1", "-c:v", "png", "-f", "image2", "file:/work/still.png"},
 		},
@@ -309,7 +309,7 @@ func TestEncodeArgs(t *testing.T) {
 			opts:     EncodeOptions{Source: encMP4, AudioPath: "/in/a.wav"},
 			audio:    encWAV,
 			wantMode: modeCopy,
-			want: []string{"-i", "file:/in/v.mp4", "-i", "file:/in/a.wav", "-map", "0:v:0", "-c:v", "copy",
+			want: []string{"-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:/in/v.mp4", "-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:/in/a.wav", "-map", "0:v:0", "-c:v", "copy",
 				"-map", "1:a:0", "-c:a", "aac", "-b:a", "96k", "-aac_coder", "fast",
 				"-map_metadata", "-1", "-map_chapters", "-1", "-movflags", "+faststart", "-f", "mp4", "file:/out/x"},
 		},
@@ -318,7 +318,7 @@ func TestEncodeArgs(t *testing.T) {
 			opts:     EncodeOptions{Source: encMP4, Format: "mkv"},
 			audio:    encMP4,
 			wantMode: modeCopy,
-			want: []string{"-i", "file:/in/v.mp4", "-map", "0:v:0", "-c:v", "copy", "-map", "0:a:0", "-c:a", "copy",
+			want: []string{"-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:/in/v.mp4", "-map", "0:v:0", "-c:v", "copy", "-map", "0:a:0", "-c:a", "copy",
 				"-map_metadata", "-1", "-map_chapters", "-1", "-f", "matroska", "file:/out/x"},
 		},
 		{
@@ -326,7 +326,7 @@ func TestEncodeArgs(t *testing.T) {
 			opts:     EncodeOptions{Source: encMP4, AudioPath: "/in/a.wav", Format: "webm", Quality: "low"},
 			audio:    encWAV,
 			wantMode: modeVideo,
-			want: []string{"-i", "file:/in/v.mp4", "-i", "file:/in/a.wav",
+			want: []string{"-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:/in/v.mp4", "-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:/in/a.wav",
 				"-filter_complex", "[0:v]scale=1920:1080:force_original_aspect_ratio=decrease,pad=1920:1080:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuv420p[v]",
 				"-map", "[v]", "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1", "-crf", "42", "-b:v", "0",
 				"-map", "1:a:0", "-c:a", "libopus", "-b:a", "32k",
@@ -337,7 +337,7 @@ func TestEncodeArgs(t *testing.T) {
 			opts:     EncodeOptions{Source: encMP4hd, AudioPath: "/in/a.wav", VideoKeep: []Range{{0, 2}, {3.5, 5}}},
 			audio:    encWAV,
 			wantMode: modeVideo,
-			want: []string{"-i", "file:/in/s.mp4", "-i", "file:/in/a.wav",
+			want: []string{"-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:/in/s.mp4", "-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:/in/a.wav",
 				"-filter_complex", "[0:v]select='if(lt(t,3.483333),between(t,-0.016667,1.983333),between(t,3.483333,4.983333))',setpts=N/FRAME_RATE/TB," +
 					"scale=1920:1080:force_original_aspect_ratio=decrease,pad=1920:1080:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuv420p[v]",
 				"-map", "[v]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18",
@@ -349,7 +349,7 @@ func TestEncodeArgs(t *testing.T) {
 			opts:     EncodeOptions{Source: encMP4, VideoKeep: []Range{{1, 2}}, Format: "mov", Quality: "medium"},
 			audio:    encMP4,
 			wantMode: modeVideo,
-			want: []string{"-i", "file:/in/v.mp4",
+			want: []string{"-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:/in/v.mp4",
 				"-filter_complex", "[0:v]select='between(t,0.980000,1.980000)',setpts=N/FRAME_RATE/TB," +
 					"scale=1920:1080:force_original_aspect_ratio=decrease,pad=1920:1080:(ow-iw)/2:(oh-ih)/2:color=black,setsar=1,format=yuv420p[v];" +
 					"[0:a]asetnsamples=n=1920:p=0,aselect='between(t,0.980000,1.980000)',asetpts=N/SR/TB[a]",
@@ -388,7 +388,7 @@ func TestEncodeArgsFilterScript(t *testing.T) {
 	}
 	got := encodeArgs(p, "", "/work/graph.txt", "/out/x")
 	want := []string{"-hide_banner", "-nostdin", "-y", "-v", "error", "-nostats", "-progress", "pipe:1",
-		"-i", "file:/in/v.mp4", "-i", "file:/in/a.wav", "-filter_complex_script", "/work/graph.txt",
+		"-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:/in/v.mp4", "-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:/in/a.wav", "-filter_complex_script", "/work/graph.txt",
 		"-map", "[v]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18",
 		"-map", "1:a:0", "-c:a", "aac", "-b:a", "96k", "-aac_coder", "fast",
 		"-map_metadata", "-1", "-map_chapters", "-1", "-movflags", "+faststart", "-f", "mp4", "file:/out/x"}

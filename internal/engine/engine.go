@@ -11,9 +11,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 
 	"go.uber.org/zap"
+
+	"github.com/mcp-audioedit/mcp-audioedit/internal/fsutil"
 )
 
 // ErrFFmpegMissing is returned by New when ffmpeg or ffprobe cannot be found.
@@ -42,6 +45,10 @@ type Options struct {
 	Logger *zap.Logger
 	// Neural is the optional neural denoiser.
 	Neural NeuralDenoiser
+	// Open opens a file ffmpeg or ffprobe must read; the process gets the
+	// open descriptor (/dev/fd/N), never the path, so a path swapped after
+	// Open cannot redirect it. nil means os.Open. See WithOpener.
+	Open func(path string) (*os.File, error)
 }
 
 // Engine runs ffmpeg and ffprobe. It is safe for concurrent use.
@@ -51,6 +58,7 @@ type Engine struct {
 	tmp     string
 	log     *zap.Logger
 	neural  NeuralDenoiser
+	open    func(path string) (*os.File, error)
 }
 
 // New finds the binaries and returns an Engine. It fails with an error
@@ -72,8 +80,23 @@ func New(opts Options) (*Engine, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &Engine{ffmpeg: ff, ffprobe: fp, tmp: tmp, log: log, neural: opts.Neural}, nil
+	open := opts.Open
+	if open == nil {
+		open = os.Open
+	}
+	return &Engine{ffmpeg: ff, ffprobe: fp, tmp: tmp, log: log, neural: opts.Neural, open: open}, nil
 }
+
+// WithOpener returns a copy of e that opens the files it hands ffmpeg
+// with open (a caller's folder rules, checked at each use).
+func (e *Engine) WithOpener(open func(path string) (*os.File, error)) *Engine {
+	c := *e
+	c.open = open
+	return &c
+}
+
+// TempDir is the folder of the engine's intermediate files.
+func (e *Engine) TempDir() string { return e.tmp }
 
 func lookBin(configured, name string) (string, error) {
 	if configured == "" {
@@ -187,19 +210,47 @@ func (t *tailBuffer) String() string {
 // (bounded) for parsing, and folded into an *Error on failure. The process
 // is killed when ctx ends.
 func (e *Engine) run(ctx context.Context, op, bin string, args []string, stdin io.Reader, stdout io.Writer) (string, error) {
+	return e.runFiles(ctx, op, bin, args, nil, stdin, stdout)
+}
+
+// runFiles is run with files handed to the process as descriptors 3, 4,
+// ... (args name them /dev/fd/3, ...). Every input file in args
+// ("-i file:PATH") is opened with e.open and handed over the same way.
+func (e *Engine) runFiles(ctx context.Context, op, bin string, args []string, files []*os.File, stdin io.Reader, stdout io.Writer) (string, error) {
+	args, opened, err := e.pinInputs(args, len(files))
+	defer func() {
+		for _, f := range opened {
+			f.Close()
+		}
+	}()
+	if err != nil {
+		return "", &Error{Op: op, Err: err}
+	}
 	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.ExtraFiles = append(append([]*os.File(nil), files...), opened...)
 	cmd.Stdin = stdin
-	cmd.Stdout = stdout
+	var sw *errWriter
+	if stdout != nil {
+		sw = &errWriter{w: stdout}
+		cmd.Stdout = sw
+	}
 	// Analysis filters (ebur128, silencedetect) print their results to
 	// stderr, so keep a generous tail for parsing; errors keep 4 KiB.
 	se := &tailBuffer{max: 1 << 20}
 	cmd.Stderr = se
 	e.log.Debug("exec", zap.String("op", op), zap.String("bin", bin), zap.Strings("args", args))
-	err := cmd.Run()
+	err = cmd.Run()
 	out := se.String()
 	if err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()
+		} else if sw != nil && sw.err != nil {
+			// Our side failed (a full disk under the temp folder): the
+			// process only saw a broken pipe.
+			err = sw.err
+		}
+		if fsutil.IsNoSpace(err) || strings.Contains(out, "No space left on device") {
+			err = &fsutil.NoSpaceError{Err: err}
 		}
 		tail := out
 		if len(tail) > maxStderr {
@@ -209,6 +260,66 @@ func (e *Engine) run(ctx context.Context, op, bin string, args []string, stdin i
 		return out, &Error{Op: op, Stderr: strings.TrimSpace(tail), Err: err}
 	}
 	return out, nil
+}
+
+// errWriter remembers the first error of w.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (w *errWriter) Write(p []byte) (int, error) {
+	n, err := w.w.Write(p)
+	if err != nil && w.err == nil {
+		w.err = err
+	}
+	return n, err
+}
+
+// pinInputs opens every input file of args ("-i file:PATH") with e.open
+// and names it /dev/fd/N instead, N counting from 3+first. Pipes and
+// descriptors already named are left alone.
+func (e *Engine) pinInputs(args []string, first int) ([]string, []*os.File, error) {
+	var opened []*os.File
+	out := args
+	for i := 1; i < len(args); i++ {
+		path, ok := strings.CutPrefix(args[i], "file:")
+		if args[i-1] != "-i" || !ok || strings.HasPrefix(path, "/dev/fd/") {
+			continue
+		}
+		f, err := e.open(path)
+		if err != nil {
+			for _, o := range opened {
+				o.Close()
+			}
+			return nil, nil, err
+		}
+		if len(opened) == 0 {
+			out = append([]string(nil), args...)
+		}
+		out[i] = "file:/dev/fd/" + strconv.Itoa(3+first+len(opened))
+		opened = append(opened, f)
+	}
+	return out, opened, nil
+}
+
+// The protocols and demuxers an input may use: files, descriptors and
+// pipes; the containers we accept and our own raw audio. Playlists (hls)
+// and lists of other files (concat) are refused before they open
+// anything.
+const (
+	inputProtocols = "file,fd,pipe"
+	inputFormats   = "mov,mp4,m4a,matroska,webm,avi,wav,mp3,aac,gif,png_pipe,jpeg_pipe,webp_pipe,f32le"
+)
+
+// input is the argv of one input: the whitelists, then -i. A path is
+// given as file:PATH (so a name such as "a:b" is not a protocol); "pipe:N"
+// is kept.
+func input(path string) []string {
+	if !strings.HasPrefix(path, "pipe:") {
+		path = fileArg(path)
+	}
+	return []string{"-protocol_whitelist", inputProtocols, "-format_whitelist", inputFormats, "-i", path}
 }
 
 // ffmpegArgs prefixes the flags every ffmpeg run uses.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -72,8 +73,8 @@ func (e *Engine) MeasureLoudness(ctx context.Context, path string) (lufs, truePe
 
 // measureArgs measures a file's first audio stream with ebur128.
 func measureArgs(path string) []string {
-	return ffmpegArgs("-nostats", "-v", "info", "-i", path, "-map", "0:a:0",
-		"-af", "ebur128=peak=true", "-f", "null", "-")
+	return ffmpegArgs(slices.Concat([]string{"-nostats", "-v", "info"}, input(path), []string{"-map", "0:a:0",
+		"-af", "ebur128=peak=true", "-f", "null", "-"})...)
 }
 
 // parseEBUR128 reads the integrated loudness and true peak from the last

@@ -86,13 +86,13 @@ func TestMeasureArgs(t *testing.T) {
 	t.Parallel()
 	m := measureArgs("in.mp3")
 	wantM := []string{"-hide_banner", "-nostdin", "-y", "-nostats", "-v", "info",
-		"-i", "in.mp3", "-map", "0:a:0", "-af", "ebur128=peak=true", "-f", "null", "-"}
+		"-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "file:in.mp3", "-map", "0:a:0", "-af", "ebur128=peak=true", "-f", "null", "-"}
 	if d := cmp.Diff(wantM, m); d != "" {
 		t.Errorf("measure (-want +got):\n%s", d)
 	}
 	r := resampleArgs(48000, 44100, 2)
 	wantR := []string{"-hide_banner", "-nostdin", "-y", "-v", "error", "-f", "f32le", "-ar", "48000", "-ac", "2",
-		"-i", "pipe:0", "-af", "aresample=44100", "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"}
+		"-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats, "-i", "pipe:0", "-af", "aresample=44100", "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"}
 	if d := cmp.Diff(wantR, r); d != "" {
 		t.Errorf("resample (-want +got):\n%s", d)
 	}

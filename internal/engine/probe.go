@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -67,16 +68,33 @@ type probeOut struct {
 // Probe runs ffprobe on path. A file ffprobe cannot read, or whose
 // container is not supported, gives an error wrapping ErrUnsupported.
 func (e *Engine) Probe(ctx context.Context, path string) (*MediaInfo, error) {
+	return e.probe(ctx, path, path, nil)
+}
+
+// ErrListFormat marks a playlist (hls) or a list of other files (concat):
+// refused before ffmpeg opens what it names.
+var ErrListFormat = errors.New("a playlist or a list of other files")
+
+// probe runs ffprobe on arg (a path, or /dev/fd/N of files); path names
+// the file in the result and in errors.
+func (e *Engine) probe(ctx context.Context, path, arg string, files []*os.File) (*MediaInfo, error) {
 	var out bytes.Buffer
-	args := []string{"-v", "error", "-print_format", "json", "-show_format", "-show_streams", "--", path}
-	if _, err := e.run(ctx, "probe", e.ffprobe, args, nil, &out); err != nil {
+	args := append([]string{"-v", "error", "-print_format", "json", "-show_format", "-show_streams"}, input(arg)...)
+	if stderr, err := e.runFiles(ctx, "probe", e.ffprobe, args, files, nil, &out); err != nil {
 		if ctx.Err() != nil {
 			return nil, err
+		}
+		if m := notWhitelisted.FindStringSubmatch(stderr); m != nil {
+			return nil, fmt.Errorf("%w: %s is a %s file, %w, refused so that nothing outside the allowed folders is read: upload the media files themselves", ErrUnsupported, filepath.Base(path), m[1], ErrListFormat)
 		}
 		return nil, fmt.Errorf("%w: %s: %w", ErrUnsupported, filepath.Base(path), err)
 	}
 	return parseProbe(path, out.Bytes())
 }
+
+// notWhitelisted finds the demuxer ffmpeg refused: "[hls @ 0x...] Format
+// not on whitelist".
+var notWhitelisted = regexp.MustCompile(`\[([a-z0-9_,]+) @ [^]]*\] Format not on whitelist`)
 
 func parseProbe(path string, data []byte) (*MediaInfo, error) {
 	var p probeOut

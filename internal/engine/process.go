@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/mcp-audioedit/mcp-audioedit/internal/fsutil"
 )
 
 // Process pipeline (every stage streams; memory stays flat for long input:
@@ -227,7 +229,7 @@ func (e *Engine) Process(ctx context.Context, src *MediaInfo, opts ProcessOption
 	}
 	workRate := outRate // the intermediate is at the output rate
 
-	work, err := os.MkdirTemp(e.tmp, "audioedit-work-*")
+	work, err := fsutil.MkdirTemp(e.tmp, "-work")
 	if err != nil {
 		return nil, fmt.Errorf("process: %w", err)
 	}
@@ -473,7 +475,7 @@ func (e *Engine) Process(ctx context.Context, src *MediaInfo, opts ProcessOption
 		}
 	}
 
-	final, err := os.CreateTemp(e.tmp, "audioedit-*.wav")
+	final, err := fsutil.CreateTemp(e.tmp, ".wav")
 	if err != nil {
 		return nil, fmt.Errorf("process: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -44,9 +45,9 @@ func stillFrames(d float64) (n int, last float64) {
 func stillArgs(p *encodePlan, out string) []string {
 	w, h := p.width, p.height
 	if p.source != nil { // image
-		return ffmpegArgs("-v", "error", "-i", fileArg(p.source.Path),
-			"-filter_complex", "[0:v]"+scalePad(w, h)+",format=rgb24[out]",
-			"-map", "[out]", "-frames:v", "1", "-update", "1", "-c:v", "png", "-f", "image2", fileArg(out))
+		return ffmpegArgs(slices.Concat([]string{"-v", "error"}, input(p.source.Path), []string{
+			"-filter_complex", "[0:v]" + scalePad(w, h) + ",format=rgb24[out]",
+			"-map", "[out]", "-frames:v", "1", "-update", "1", "-c:v", "png", "-f", "image2", fileArg(out)})...)
 	}
 	ww := (w * 84 / 100) &^ 1
 	wh := (h * 36 / 100) &^ 1
@@ -62,8 +63,8 @@ func stillArgs(p *encodePlan, out string) []string {
 			EscapeFilterValue(p.font), EscapeFilterValue(p.title), fs, h*22/100)
 	}
 	g += "[out]"
-	return ffmpegArgs("-v", "error", "-i", fileArg(p.audio), "-filter_complex", g,
-		"-map", "[out]", "-frames:v", "1", "-update", "1", "-c:v", "png", "-f", "image2", fileArg(out))
+	return ffmpegArgs(slices.Concat([]string{"-v", "error"}, input(p.audio), []string{"-filter_complex", g,
+		"-map", "[out]", "-frames:v", "1", "-update", "1", "-c:v", "png", "-f", "image2", fileArg(out)})...)
 }
 
 // Colours of the still frame.

@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/bits"
 	"math/cmplx"
+	"slices"
 	"strconv"
 )
 
@@ -72,8 +73,8 @@ func (e *Engine) Align(ctx context.Context, ref, other string, maxLag float64) (
 // rate, keeping at most maxSamples.
 func (e *Engine) decodeMono(ctx context.Context, path string, rate, maxSamples int) ([]float32, error) {
 	limit := strconv.FormatFloat(float64(maxSamples)/float64(rate)+1, 'f', 3, 64)
-	args := ffmpegArgs("-v", "error", "-i", fileArg(path), "-map", "0:a:0", "-vn", "-ac", "1", "-ar", strconv.Itoa(rate),
-		"-t", limit, "-f", "f32le", "pipe:1")
+	args := ffmpegArgs(slices.Concat([]string{"-v", "error"}, input(path), []string{"-map", "0:a:0", "-vn", "-ac", "1", "-ar", strconv.Itoa(rate),
+		"-t", limit, "-f", "f32le", "pipe:1"})...)
 	d := &f32Collector{max: maxSamples}
 	if _, err := e.run(ctx, "decode for alignment", e.ffmpeg, args, nil, d); err != nil {
 		return nil, err

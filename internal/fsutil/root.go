@@ -227,3 +227,15 @@ func (o *Output) Close() error {
 	}
 	return o.dir.Close()
 }
+
+// MkdirTemp makes a fresh folder in dir named TempName(suffix).
+func MkdirTemp(dir, suffix string) (string, error) {
+	p, err := os.MkdirTemp(dir, TempPrefix+strconv.Itoa(os.Getpid())+"-*"+suffix)
+	return p, NoSpace(err, dir)
+}
+
+// CreateTemp makes a fresh file (mode 0600) in dir named TempName(suffix).
+func CreateTemp(dir, suffix string) (*os.File, error) {
+	f, err := os.CreateTemp(dir, TempPrefix+strconv.Itoa(os.Getpid())+"-*"+suffix)
+	return f, NoSpace(err, dir)
+}

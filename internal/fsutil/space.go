@@ -20,6 +20,9 @@ type NoSpaceError struct {
 
 // Error says which folder is full and what to do.
 func (e *NoSpaceError) Error() string {
+	if e.Folder == "" {
+		return "no space left on the disk: free space, then try again"
+	}
 	return fmt.Sprintf("no space left on the disk of %s: free space there, then try again", e.Folder)
 }
 
