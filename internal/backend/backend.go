@@ -42,6 +42,9 @@ type UploadRequest struct {
 	SessionID string
 	Paths     []string
 	URLs      []string
+	// NewSession starts a fresh session for the files (and makes it the
+	// client's current one); it cannot be combined with SessionID.
+	NewSession bool
 }
 
 // Media is one uploaded file as probed.
@@ -65,9 +68,13 @@ type Media struct {
 
 // UploadResult is what Upload added.
 type UploadResult struct {
-	SessionID string   `json:"session_id"`
-	Files     []Media  `json:"files"`
-	Notes     []string `json:"notes,omitempty"`
+	SessionID string `json:"session_id"`
+	// Notice is a sentence for the first line of the result when the
+	// session is not the one the caller may expect (a new one started
+	// because the current one was idle too long).
+	Notice string   `json:"notice,omitempty"`
+	Files  []Media  `json:"files"`
+	Notes  []string `json:"notes,omitempty"`
 }
 
 // EditRequest is one instruction for a session.
@@ -116,6 +123,9 @@ type StateResult struct {
 	VideoInfos     json.RawMessage `json:"video_infos,omitempty"`
 	GeneratedMedia json.RawMessage `json:"generated_media,omitempty"`
 	Jobs           []Job           `json:"jobs,omitempty"`
+	// Notes are caveats (an edit in the history skipped because it no
+	// longer applies).
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Credits is an account balance; total = available + frozen.

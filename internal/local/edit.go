@@ -35,6 +35,8 @@ func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.E
 			return nil, err
 		}
 		return &backend.EditResult{SessionID: st.SessionID, Action: string(act), Message: st.Summary, Summary: st.Summary}, nil
+	case intent.Action(backend.ActionNewSession):
+		return b.startSession(ctx)
 	case intent.ActionUpload:
 		return nil, backend.Userf("to add a file, call the upload tool with its absolute path (paths) or a URL (urls)")
 	case intent.ActionExport:
@@ -49,6 +51,16 @@ func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.E
 	if err != nil {
 		return nil, err
 	}
+	// Edits of one session are serialized: each is checked against the
+	// timeline the previous one left, so two parallel cuts can never both
+	// pass a check made before the other was saved.
+	unlock := b.lockSession(sess.ID)
+	locked := true
+	defer func() {
+		if locked {
+			unlock()
+		}
+	}()
 	plan, err := intent.Parse(text)
 	if errors.Is(err, intent.ErrNoOps) || errors.Is(err, intent.ErrEmpty) {
 		return nil, backend.Userf("I could not find an edit in %q, so nothing changed. I can:\n- %s", text, strings.Join(intent.Capabilities(), "\n- "))
@@ -133,6 +145,9 @@ func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.E
 	if len(plan.Unparsed) > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("not understood, so not done: %q", strings.Join(plan.Unparsed, "; ")))
 	}
+	res.Notes = append(res.Notes, after.skipped...)
+	unlock() // Export takes the lock itself
+	locked = false
 	if plan.ThenExport {
 		job, err := b.Export(ctx, backend.ExportRequest{SessionID: sess.ID, Format: plan.Format, File: target, Wait: 0})
 		if err != nil {
@@ -141,6 +156,21 @@ func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.E
 		res.Notes = append(res.Notes, jobMessage(job))
 	}
 	return res, nil
+}
+
+// startSession starts a new, empty session and makes it the client's
+// current one: "start a new project". The previous session is kept.
+func (b *Backend) startSession(ctx context.Context) (*backend.EditResult, error) {
+	prev := b.current.Get(ctx)
+	s, _, err := b.sessionFor(ctx, "", true, true)
+	if err != nil {
+		return nil, err
+	}
+	msg := fmt.Sprintf("Started a new session %s: call upload to add files to it.", s.ID)
+	if prev != "" {
+		msg += fmt.Sprintf(" The previous session %s is kept: pass its session_id to go back to it.", prev)
+	}
+	return &backend.EditResult{SessionID: s.ID, Action: backend.ActionNewSession, Message: msg}, nil
 }
 
 // record validates ops against the timeline and appends them to the
@@ -226,7 +256,7 @@ func (b *Backend) State(ctx context.Context, sessionID string) (*backend.StateRe
 	if err != nil {
 		return nil, err
 	}
-	res := &backend.StateResult{SessionID: sess.ID, Summary: d.Summary(), Draft: raw, Media: []backend.Media{}, History: []backend.HistoryEntry{}}
+	res := &backend.StateResult{SessionID: sess.ID, Summary: d.Summary(), Draft: raw, Media: []backend.Media{}, History: []backend.HistoryEntry{}, Notes: tl.skipped}
 	for _, tr := range tl.tracks {
 		res.Media = append(res.Media, tr.item.public())
 	}

@@ -84,6 +84,10 @@ func (b *Backend) Export(ctx context.Context, req backend.ExportRequest) (*backe
 	if err != nil {
 		return nil, err
 	}
+	// Planning reads the timeline as the session's edits left it: no edit
+	// of this session runs between the read and the job's start.
+	unlock := b.lockSession(sess.ID)
+	defer unlock()
 	tl, _, err := b.build(ctx, sess.ID)
 	if err != nil {
 		return nil, err
@@ -95,7 +99,7 @@ func (b *Backend) Export(ctx context.Context, req backend.ExportRequest) (*backe
 	now := now().UTC()
 	jb := &job{
 		j: backend.Job{ID: "job_" + uuid.NewString()[:8], SessionID: sess.ID, Status: backend.JobRunning, Format: plan.format,
-			Path: plan.output, CreatedAt: now, UpdatedAt: now},
+			Path: plan.output, CreatedAt: now, UpdatedAt: now, Notes: append([]string(nil), tl.skipped...)},
 		done: make(chan struct{}), listeners: map[int]backend.ProgressFunc{},
 	}
 	reqJSON, _ := json.Marshal(map[string]any{"format": plan.format, "quality": plan.quality, "output": plan.output, "media_id": plan.track.item.ID})

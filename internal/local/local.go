@@ -81,10 +81,34 @@ type Backend struct {
 	mu   sync.Mutex
 	jobs map[string]*job
 
-	sessMu sync.Mutex // serialises creating the current session
+	sessMu  sync.Mutex // serialises creating the current session
+	current backend.Current
+
+	locksMu sync.Mutex
+	locks   map[string]*sync.Mutex // one per session: edits, undo, export planning
 }
 
-var _ backend.Backend = (*Backend)(nil)
+// lockSession takes the session's lock and returns its release.
+func (b *Backend) lockSession(id string) func() {
+	b.locksMu.Lock()
+	if b.locks == nil {
+		b.locks = map[string]*sync.Mutex{}
+	}
+	m := b.locks[id]
+	if m == nil {
+		m = &sync.Mutex{}
+		b.locks[id] = m
+	}
+	b.locksMu.Unlock()
+	m.Lock()
+	return m.Unlock
+}
+
+var (
+	_ backend.Backend            = (*Backend)(nil)
+	_ backend.SessionLister      = (*Backend)(nil)
+	_ backend.ClientSessionEnder = (*Backend)(nil)
+)
 
 // New returns the local backend. Jobs a previous process left running
 // are marked failed: their ffmpeg died with that process.
@@ -144,51 +168,81 @@ func (b *Backend) Credits(ctx context.Context) (*backend.Credits, error) {
 	return &backend.Credits{Unlimited: true, Note: "The local engine runs on this machine: no credits are needed and nothing leaves it."}, nil
 }
 
-const currentKey = "local.current"
-
-// session returns the session named by id, or the current one when id is
-// "". With create, a missing current session is created.
+// session returns the session named by id, or the client's current one
+// when id is "" (see backend.Current: the current session belongs to the
+// MCP client session, never to the shared database). A current session
+// idle past backend.SessionIdleLimit is not used silently: the call is
+// refused with a sentence saying how to continue it or start anew.
 func (b *Backend) session(ctx context.Context, id string, create bool) (*store.Session, error) {
-	if id == "" {
-		cur, err := b.st.Get(ctx, currentKey)
+	s, _, err := b.sessionFor(ctx, id, create, false)
+	return s, err
+}
+
+// sessionFor is session for upload: with fresh, or with create and no
+// usable current session, a new session is started; notice then says why
+// when the caller could expect another one.
+func (b *Backend) sessionFor(ctx context.Context, id string, create, fresh bool) (*store.Session, string, error) {
+	if id != "" {
+		s, err := b.st.GetSession(ctx, id)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && s.Backend != "local") {
+			return nil, "", backend.Userf("unknown session %q: omit session_id to use the current session, call state with list_sessions to see recent ones, or call upload to start a new one", id)
+		}
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
-		id = cur
+		b.current.Set(ctx, s.ID)
+		return s, "", nil
 	}
-	if id == "" {
-		if !create {
-			return nil, backend.Userf("there is no session yet: call upload with a file path to start one")
+	// One client's first calls at once must not start two sessions.
+	b.sessMu.Lock()
+	defer b.sessMu.Unlock()
+	notice := ""
+	if cur := b.current.Get(ctx); cur != "" && !fresh {
+		s, err := b.st.GetSession(ctx, cur)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, "", err
 		}
-		b.sessMu.Lock()
-		defer b.sessMu.Unlock()
-		// Two first uploads at once must not start two sessions.
-		if cur, err := b.st.Get(ctx, currentKey); err != nil || cur != "" {
-			if err != nil {
-				return nil, err
+		if err == nil {
+			idle, why := backend.Idle(s.ID, s.UpdatedAt, now())
+			if !idle {
+				return s, "", nil
 			}
-			return b.st.GetSession(ctx, cur)
+			if !create {
+				return nil, "", backend.Userf("the current %s, so it is not reused without asking: pass session_id %q to continue it, or call upload (new_session: true) to start a new one", why, s.ID)
+			}
+			notice = fmt.Sprintf("Started a new session: the %s; pass session_id %q to go back to it.", why, s.ID)
 		}
-		s := &store.Session{ID: "s_" + uuid.NewString()[:8], Backend: "local", Data: json.RawMessage(`{}`)}
-		if err := b.st.CreateSession(ctx, s); err != nil {
-			return nil, err
-		}
-		if err := b.st.Set(ctx, currentKey, s.ID); err != nil {
-			return nil, err
-		}
-		return s, nil
 	}
-	s, err := b.st.GetSession(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && s.Backend != "local") {
-		return nil, backend.Userf("unknown session %q: omit session_id to use the current session, or call upload to start a new one", id)
+	if !create && !fresh {
+		if backend.Stateless(ctx) {
+			return nil, "", backend.Userf("no session in this connection: it keeps none between calls (stateless HTTP), so pass session_id as upload returned it (state with list_sessions: true lists recent sessions)")
+		}
+		return nil, "", backend.Userf("there is no session in this connection yet: call upload with a file path to start one, or pass session_id (state with list_sessions: true lists recent sessions)")
 	}
+	s := &store.Session{ID: "s_" + uuid.NewString()[:8], Backend: "local", Data: json.RawMessage(`{}`)}
+	if err := b.st.CreateSession(ctx, s); err != nil {
+		return nil, "", err
+	}
+	b.current.Set(ctx, s.ID)
+	return s, notice, nil
+}
+
+// EndClientSession forgets a client's current session when it goes away.
+func (b *Backend) EndClientSession(clientID string) { b.current.Forget(clientID) }
+
+// ListSessions lists the most recently changed sessions, the client's
+// current one marked.
+func (b *Backend) ListSessions(ctx context.Context, limit int) ([]backend.SessionInfo, error) {
+	ss, err := b.st.ListSessions(ctx, "local", limit)
 	if err != nil {
 		return nil, err
 	}
-	if err := b.st.Set(ctx, currentKey, s.ID); err != nil {
-		return nil, err
+	cur := b.current.Get(ctx)
+	out := make([]backend.SessionInfo, 0, len(ss))
+	for _, s := range ss {
+		out = append(out, backend.SessionInfo{SessionID: s.ID, Files: append([]string{}, s.Files...), Edits: s.Edits, LastEdit: s.LastEdit, UpdatedAt: s.UpdatedAt, Current: s.ID == cur})
 	}
-	return s, nil
+	return out, nil
 }
 
 // mediaOf loads a session's media with their probe info.

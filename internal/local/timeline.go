@@ -54,6 +54,9 @@ type track struct {
 type timeline struct {
 	tracks []*track
 	byID   map[string]*track
+	// skipped names the edits of the history that no longer apply, one
+	// sentence each; they are left out of the timeline.
+	skipped []string
 }
 
 func (t *timeline) duration(tr *track) float64 {
@@ -64,7 +67,10 @@ func (t *timeline) duration(tr *track) float64 {
 	return total
 }
 
-// build folds the applied edits onto the media.
+// build folds the applied edits onto the media. An edit that no longer
+// applies (a history written before edits were serialized, or a media
+// change) is skipped and named in tl.skipped rather than failing the whole
+// session: the user can still see, undo and export.
 func (b *Backend) build(ctx context.Context, sessionID string) (*timeline, []*store.Edit, error) {
 	items, err := b.mediaOf(ctx, sessionID)
 	if err != nil {
@@ -83,11 +89,32 @@ func (b *Backend) build(ctx context.Context, sessionID string) (*timeline, []*st
 		if err := json.Unmarshal(e.Ops, &ops); err != nil {
 			return nil, nil, fmt.Errorf("edit %d: bad ops: %w", e.Seq, err)
 		}
-		if err := tl.apply(e.Target, ops); err != nil {
-			return nil, nil, fmt.Errorf("edit %d no longer applies: %w", e.Seq, err)
+		// Apply to a copy so a half-applied edit leaves nothing behind.
+		trial := tl.clone()
+		if err := trial.apply(e.Target, ops); err != nil {
+			why := err.Error()
+			if msg, ok := backend.UserMessage(err); ok {
+				why = msg
+			}
+			tl.skipped = append(tl.skipped, fmt.Sprintf("edit %d (%q) no longer applies, so it was skipped: %s. Say \"undo\" until it is undone to drop it", e.Seq, e.Instruction, why))
+			continue
 		}
+		trial.skipped = tl.skipped
+		tl = trial
 	}
 	return tl, edits, nil
+}
+
+// clone returns a copy of t whose tracks can be changed without touching t.
+func (t *timeline) clone() *timeline {
+	c := &timeline{byID: map[string]*track{}, skipped: t.skipped}
+	for _, tr := range t.tracks {
+		n := *tr
+		n.keep = append([]engine.Range(nil), tr.keep...)
+		c.tracks = append(c.tracks, &n)
+		c.byID[n.item.ID] = &n
+	}
+	return c
 }
 
 func newTimeline(items []*mediaItem) *timeline {

@@ -31,6 +31,9 @@ func (b *Backend) Upload(ctx context.Context, req backend.UploadRequest) (*backe
 	if len(req.Paths) == 0 && len(req.URLs) == 0 {
 		return nil, backend.Userf("nothing to upload: give paths (absolute file paths) or urls")
 	}
+	if req.NewSession && req.SessionID != "" {
+		return nil, backend.Userf("give either session_id (add to that session) or new_session: true (start a new one), not both")
+	}
 	// Probe everything before touching the store.
 	var items []*mediaItem
 	for _, p := range req.Paths {
@@ -47,7 +50,7 @@ func (b *Backend) Upload(ctx context.Context, req backend.UploadRequest) (*backe
 		}
 		items = append(items, it)
 	}
-	sess, err := b.session(ctx, req.SessionID, true)
+	sess, notice, err := b.sessionFor(ctx, req.SessionID, true, req.NewSession)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +63,10 @@ func (b *Backend) Upload(ctx context.Context, req backend.UploadRequest) (*backe
 		taken[strings.ToLower(m.Name)] = true
 	}
 	rows := make([]*store.Media, len(items))
-	res := &backend.UploadResult{SessionID: sess.ID}
+	res := &backend.UploadResult{SessionID: sess.ID, Notice: notice}
+	if notice != "" {
+		res.Notes = append(res.Notes, notice)
+	}
 	for i, it := range items {
 		it.Name = uniqueName(it.Name, taken)
 		info, _ := json.Marshal(it.Info)

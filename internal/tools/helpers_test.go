@@ -9,6 +9,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 	"go.uber.org/zap/zaptest"
 
 	"github.com/mcp-audioedit/mcp-audioedit/internal/engine"
@@ -32,27 +33,7 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
-	testmedia.RequireFFmpeg(t)
-	dir := t.TempDir()
-	log := zaptest.NewLogger(t)
-	st, err := store.Open(filepath.Join(dir, "data", "audioedit.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.New(engine.Options{TempDir: dir, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "exports")
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	b, err := local.New(local.Options{Store: st, Engine: eng, OutputDir: out, TempDir: dir, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	roots := fsutil.ParseRoots(dir + string(filepath.ListSeparator) + mediaDir(t))
-	s := NewServer(b, Options{Roots: roots, Version: "test", Logger: log})
+	s, dir := newTestServer(t)
 	c, err := client.NewInProcessClient(s)
 	if err != nil {
 		t.Fatal(err)
@@ -73,10 +54,37 @@ func newTestEnv(t *testing.T) *testEnv {
 	if _, err := c.Initialize(ctx, init); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { c.Close() })
+	return e
+}
+
+// newTestServer is a real MCP server on the real local backend, with a
+// temp folder as data, output and root (beside the shared media folder).
+func newTestServer(t *testing.T) (*server.MCPServer, string) {
+	t.Helper()
+	testmedia.RequireFFmpeg(t)
+	dir := t.TempDir()
+	log := zaptest.NewLogger(t)
+	st, err := store.Open(filepath.Join(dir, "data", "audioedit.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.New(engine.Options{TempDir: dir, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "exports")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := local.New(local.Options{Store: st, Engine: eng, OutputDir: out, TempDir: dir, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
-		c.Close()
 		b.Close()
 		st.Close()
 	})
-	return e
+	roots := fsutil.ParseRoots(dir + string(filepath.ListSeparator) + mediaDir(t))
+	return NewServer(b, Options{Roots: roots, Version: "test", Logger: log}), dir
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -12,7 +13,18 @@ import (
 
 // StateInput is the state tool's input.
 type StateInput struct {
-	SessionID string `json:"session_id,omitempty" jsonschema:"Session to read. Omit to use the current session."`
+	SessionID    string `json:"session_id,omitempty" jsonschema:"Session to read. Omit to use the current session."`
+	ListSessions bool   `json:"list_sessions,omitempty" jsonschema:"List recent sessions (id, files, last edit) instead of reading one; pass an id as session_id to continue it."`
+}
+
+// SessionItem is one session of state's list.
+type SessionItem struct {
+	SessionID string   `json:"session_id" jsonschema:"Session id, for session_id."`
+	Files     []string `json:"files" jsonschema:"Its media files, in upload order."`
+	Edits     int      `json:"edits" jsonschema:"Edits in its history."`
+	LastEdit  string   `json:"last_edit,omitempty" jsonschema:"When it was last edited, RFC 3339."`
+	UpdatedAt string   `json:"updated_at" jsonschema:"When it last changed, RFC 3339."`
+	Current   bool     `json:"current,omitempty" jsonschema:"Whether it is this connection's current session."`
 }
 
 // HistoryItem is one edit of a session's history.
@@ -27,7 +39,8 @@ type HistoryItem struct {
 
 // StateOutput is the state tool's output.
 type StateOutput struct {
-	SessionID      string        `json:"session_id" jsonschema:"Session read."`
+	SessionID      string        `json:"session_id,omitempty" jsonschema:"Session read."`
+	Sessions       []SessionItem `json:"sessions,omitempty" jsonschema:"With list_sessions: recent sessions, most recently changed first."`
 	Summary        string        `json:"summary" jsonschema:"One-line timeline summary, e.g. Timeline (2 tracks): 1. Audio: podcast.wav (0-182s) ..."`
 	Draft          any           `json:"draft,omitempty" jsonschema:"The timeline as draft JSON (t: tracks, tt: track type 0 video 1 audio 7 text, sg: segments, d: duration in ms)."`
 	Media          []FileInfo    `json:"media" jsonschema:"Media in the session."`
@@ -35,6 +48,7 @@ type StateOutput struct {
 	Jobs           []JobOutput   `json:"jobs,omitempty" jsonschema:"Export jobs of the session."`
 	VideoInfos     any           `json:"video_infos,omitempty" jsonschema:"Cloud backend: media info as the service keeps it."`
 	GeneratedMedia any           `json:"generated_media,omitempty" jsonschema:"Cloud backend: media the service generated."`
+	Notes          []string      `json:"notes,omitempty" jsonschema:"Caveats: an edit of the history skipped because it no longer applies."`
 }
 
 func state(d *deps) Tool {
@@ -45,12 +59,18 @@ func state(d *deps) Tool {
 		annotations("Session state", true, false, true, false),
 	)
 	return Tool{Def: def, Handler: typed(d, def, func(ctx context.Context, in StateInput, _ map[string]json.RawMessage) (*mcp.CallToolResult, error) {
+		if in.ListSessions {
+			return listSessions(ctx, d), nil
+		}
 		res, err := d.b.State(ctx, in.SessionID)
 		if err != nil {
 			return d.fail(ctx, "state", err), nil
 		}
 		out := stateOutput(res)
 		text := fmt.Sprintf("%s\n%d media file(s), %d edit(s), %d export job(s).", out.Summary, len(out.Media), len(out.History), len(out.Jobs))
+		if len(out.Notes) > 0 {
+			text = strings.Join(out.Notes, " ") + "\n" + text
+		}
 		return result(text, out), nil
 	})}
 }
@@ -59,7 +79,7 @@ func stateOutput(res *backend.StateResult) StateOutput {
 	out := StateOutput{
 		SessionID: res.SessionID, Summary: res.Summary, Draft: rawJSON(res.Draft),
 		Media: []FileInfo{}, History: []HistoryItem{},
-		VideoInfos: rawJSON(res.VideoInfos), GeneratedMedia: rawJSON(res.GeneratedMedia),
+		VideoInfos: rawJSON(res.VideoInfos), GeneratedMedia: rawJSON(res.GeneratedMedia), Notes: res.Notes,
 	}
 	for _, m := range res.Media {
 		out.Media = append(out.Media, fileInfo(m))
@@ -73,4 +93,31 @@ func stateOutput(res *backend.StateResult) StateOutput {
 		out.Jobs = append(out.Jobs, jobOutput(&res.Jobs[i]))
 	}
 	return out
+}
+
+// maxListedSessions bounds state's list of sessions.
+const maxListedSessions = 20
+
+// listSessions is state with list_sessions.
+func listSessions(ctx context.Context, d *deps) *mcp.CallToolResult {
+	lister, ok := d.b.(backend.SessionLister)
+	if !ok {
+		return mcp.NewToolResultError("this backend does not list sessions: call state without list_sessions")
+	}
+	ss, err := lister.ListSessions(ctx, maxListedSessions)
+	if err != nil {
+		return d.fail(ctx, "state", err)
+	}
+	out := StateOutput{Sessions: []SessionItem{}, Media: []FileInfo{}, History: []HistoryItem{}}
+	lines := []string{fmt.Sprintf("%d recent session(s), most recently changed first; pass one as session_id to continue it:", len(ss))}
+	for _, s := range ss {
+		it := SessionItem{SessionID: s.SessionID, Files: nonNil(s.Files), Edits: s.Edits, LastEdit: timestamp(s.LastEdit), UpdatedAt: timestamp(s.UpdatedAt), Current: s.Current}
+		out.Sessions = append(out.Sessions, it)
+		line := fmt.Sprintf("- %s: %d file(s) (%s), %d edit(s), changed %s", it.SessionID, len(it.Files), strings.Join(it.Files, ", "), it.Edits, it.UpdatedAt)
+		if it.Current {
+			line += " (current)"
+		}
+		lines = append(lines, line)
+	}
+	return result(strings.Join(lines, "\n"), out)
 }

@@ -80,6 +80,9 @@ func NewServer(b backend.Backend, opts Options) *server.MCPServer {
 		version = "dev"
 	}
 	hooks := &server.Hooks{}
+	if ender, ok := b.(backend.ClientSessionEnder); ok {
+		hooks.AddOnUnregisterSession(func(ctx context.Context, cs server.ClientSession) { ender.EndClientSession(cs.SessionID()) })
+	}
 	hooks.AddOnError(func(ctx context.Context, id any, method mcp.MCPMethod, message any, err error) {
 		log.Warn("mcp request failed", zap.String("method", string(method)), zap.Error(err))
 	})
@@ -141,6 +144,13 @@ func annotations(title string, readOnly, destructive, idempotent, openWorld bool
 // from a zero one.
 func typed[In any](d *deps, def mcp.Tool, h func(ctx context.Context, in In, raw map[string]json.RawMessage) (*mcp.CallToolResult, error)) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		// The backend keeps the current session per MCP client session; a
+		// client without one (stateless HTTP) has no current session.
+		clientID := ""
+		if cs := server.ClientSessionFromContext(ctx); cs != nil {
+			clientID = cs.SessionID()
+		}
+		ctx = backend.WithClientSession(ctx, clientID)
 		var in In
 		raw := map[string]json.RawMessage{}
 		if req.Params.Arguments != nil || len(req.Params.RawArguments) > 0 {

@@ -143,7 +143,7 @@ func TestCheckArgs(t *testing.T) {
 		tool, args, want string // want "" means valid
 	}{
 		{"upload", `{"paths":["/a.wav"],"session_id":"s"}`, ""},
-		{"upload", `{"path":"/a.wav"}`, `Unknown argument "path": upload takes paths, urls, session_id.`},
+		{"upload", `{"path":"/a.wav"}`, `Unknown argument "path": upload takes paths, urls, session_id, new_session.`},
 		{"upload", `{"paths":[1]}`, `Argument "paths" must be an array of strings, got [1]`},
 		{"edit", `{}`, `Missing argument "instruction": edit needs it`},
 		{"edit", `{"instruction":null}`, `Missing argument "instruction"`},

@@ -13,9 +13,10 @@ import (
 
 // UploadInput is the upload tool's input.
 type UploadInput struct {
-	Paths     []string `json:"paths,omitempty" jsonschema:"Absolute paths of local files to add: audio (mp3 wav m4a aac), video (mp4 mov avi webm mkv) or a still image (jpg png gif webp) to show behind audio; 500 MB each at most. Pass paths; never file contents or base64."`
-	URLs      []string `json:"urls,omitempty" jsonschema:"http(s) URLs of media files to fetch and add."`
-	SessionID string   `json:"session_id,omitempty" jsonschema:"Session to add the files to. Omit to use the current session (a new one is created when there is none)."`
+	Paths      []string `json:"paths,omitempty" jsonschema:"Absolute paths of local files to add: audio (mp3 wav m4a aac), video (mp4 mov avi webm mkv) or a still image (jpg png gif webp) to show behind audio; 500 MB each at most. Pass paths; never file contents or base64."`
+	URLs       []string `json:"urls,omitempty" jsonschema:"http(s) URLs of media files to fetch and add."`
+	SessionID  string   `json:"session_id,omitempty" jsonschema:"Session to add the files to. Omit to use the current session (a new one is created when there is none, or when it was idle over 12 hours)."`
+	NewSession bool     `json:"new_session,omitempty" jsonschema:"Start a new session for these files (a new project) instead of adding to the current one."`
 }
 
 // FileInfo is one uploaded media file as probed.
@@ -54,7 +55,7 @@ func upload(d *deps) Tool {
 		if len(in.Paths) == 0 && len(in.URLs) == 0 {
 			return mcp.NewToolResultError(`Give at least one file: "paths" with absolute file paths (e.g. ["/home/me/podcast.wav"]) or "urls" with http(s) links.`), nil
 		}
-		req := backend.UploadRequest{SessionID: in.SessionID, URLs: in.URLs}
+		req := backend.UploadRequest{SessionID: in.SessionID, URLs: in.URLs, NewSession: in.NewSession}
 		for _, p := range in.Paths {
 			abs, bad := d.checkPath(p)
 			if bad != nil {
@@ -79,6 +80,9 @@ func upload(d *deps) Tool {
 			lines = append(lines, describeFile(f))
 		}
 		text := fmt.Sprintf("Added %d file(s) to session %s:\n%s\nNext: call edit with what to change.", len(out.Files), out.SessionID, strings.Join(lines, "\n"))
+		if res.Notice != "" {
+			text = res.Notice + " " + text
+		}
 		return result(text, out), nil
 	})}
 }
