@@ -187,6 +187,29 @@ func TestEditErrorEvents(t *testing.T) {
 	}
 }
 
+// TestFinishReasonEndsNormally: ADK's finish reason in errorCode after
+// the final text ends the edit normally, the text and the state change
+// kept (issue 12, item 1).
+func TestFinishReasonEndsNormally(t *testing.T) {
+	t.Parallel()
+	for _, code := range []string{"STOP", "MAX_TOKENS", "FINISH_REASON_STOP"} {
+		t.Run(code, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.fake.Script(nemotest.NewReply(nemotest.Call("edit_multitrack"), nemotest.Response("edit_multitrack"),
+				nemotest.SetDraft(`{"t":[{"tt":7,"sg":[{"st":0,"d":3000,"m":{"text":"Hi"}}]}],"d":3000}`),
+				nemotest.Text("Added the title \"Hi\"."), nemotest.FinishReason(code)))
+			res, err := e.b.Edit(ctxT(t), editReq("", "add a title"))
+			if err != nil {
+				t.Fatal(e.note(err))
+			}
+			if res.Message != `Added the title "Hi".` || len(res.Changes) == 0 {
+				t.Fatalf("%+v", res)
+			}
+		})
+	}
+}
+
 func TestOldTaggedShape(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

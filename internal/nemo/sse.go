@@ -1,12 +1,13 @@
 package nemo
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"io"
 	"strings"
+
+	"github.com/r3labs/sse/v2"
 )
 
 // Frame is one server-sent event as read off the wire.
@@ -21,93 +22,62 @@ type Frame struct {
 	Comment bool
 }
 
-// maxLine caps one SSE line (an event with a whole draft can be large).
-const maxLine = 16 << 20
+// maxEvent caps one SSE event (an event with a whole draft can be large).
+const maxEvent = 16 << 20
 
-// errLineTooLong is returned for a line over maxLine.
-var errLineTooLong = errors.New("sse: line too long")
-
-// sseReader reads frames from an event stream. It takes LF, CRLF and CR
-// line ends, reports each comment line as a frame of its own (so
-// keep-alives are seen as they arrive), dispatches an event on a blank
-// line (an event whose only field was an empty "data:" is dispatched
-// too, as a keep-alive), and at EOF dispatches a last event that lacked
-// its blank line.
+// sseReader reads frames from an event stream: r3labs/sse's
+// EventStreamReader cuts the body into events (it splits at a blank
+// line, LF, CRLF or CR, and hands over a last event that lacked its
+// blank line at EOF), and the fields of each are read here. Each comment
+// line is reported as a frame of its own (a keep-alive), before the
+// event's other fields; an event whose only field was an empty "data:"
+// is dispatched too, as a keep-alive. An event over maxEvent is an
+// error (bufio.ErrTooLong).
 //
-// r3labs/sse is not used: its Client only issues GET requests and
-// reconnects on its own (a re-sent message would be charged twice), and
-// its exported EventStreamReader returns whole blocks, so comment lines
-// inside a block are not seen as they arrive and field parsing would
-// have to be written here anyway.
+// Only the reader is used, not r3labs' Client: the Client issues GET
+// requests and reconnects on its own (a re-sent message would be charged
+// twice), while the message is a POST that must never be repeated.
 type sseReader struct {
-	r       *bufio.Reader
-	line    []byte
-	pending []byte // the rest of a line split at a lone CR
-	cur     Frame
-	hasData bool
-	hasAny  bool
+	r       *sse.EventStreamReader
+	pending []Frame
 }
 
 func newSSEReader(r io.Reader) *sseReader {
-	return &sseReader{r: bufio.NewReaderSize(r, 32<<10)}
-}
-
-// readLine returns the next line without its end.
-func (s *sseReader) readLine() ([]byte, error) {
-	if s.pending != nil {
-		l := s.pending
-		s.pending = nil
-		return s.splitCR(l), nil
-	}
-	s.line = s.line[:0]
-	for {
-		chunk, err := s.r.ReadSlice('\n')
-		s.line = append(s.line, chunk...)
-		if len(s.line) > maxLine {
-			return nil, errLineTooLong
-		}
-		if err == bufio.ErrBufferFull {
-			continue
-		}
-		if err != nil {
-			if len(s.line) > 0 && err == io.EOF {
-				return s.splitCR(bytes.TrimRight(s.line, "\r")), nil
-			}
-			return nil, err
-		}
-		l := s.line[:len(s.line)-1]
-		l = bytes.TrimSuffix(l, []byte("\r"))
-		return s.splitCR(l), nil
-	}
-}
-
-// splitCR handles a lone CR used as a line end inside l.
-func (s *sseReader) splitCR(l []byte) []byte {
-	if i := bytes.IndexByte(l, '\r'); i >= 0 {
-		s.pending = append([]byte(nil), l[i+1:]...)
-		return l[:i]
-	}
-	return l
+	return &sseReader{r: sse.NewEventStreamReader(r, maxEvent)}
 }
 
 // Next returns the next frame, io.EOF at a clean end, or the read error.
 func (s *sseReader) Next() (Frame, error) {
-	for {
-		line, err := s.readLine()
+	for len(s.pending) == 0 {
+		block, err := s.r.ReadEvent()
 		if err != nil {
-			if err == io.EOF && s.hasAny {
-				return s.dispatch(), nil
-			}
 			return Frame{}, err
 		}
+		s.parse(block)
+	}
+	f := s.pending[0]
+	s.pending = s.pending[1:]
+	return f, nil
+}
+
+// parse queues the frames of one event block.
+func (s *sseReader) parse(block []byte) {
+	var cur Frame
+	hasData, hasAny := false, false
+	for len(block) > 0 {
+		line := block
+		i := bytes.IndexAny(block, "\r\n")
+		if i >= 0 {
+			line, block = block[:i], block[i+1:]
+		} else {
+			block = nil
+		}
 		if len(line) == 0 {
-			if s.hasAny {
-				return s.dispatch(), nil
-			}
 			continue
 		}
 		if line[0] == ':' {
-			return Frame{Comment: true}, nil
+			s.pending = append(s.pending, Frame{Comment: true})
+			continue
 		}
 		field, value := line, []byte(nil)
 		if i := bytes.IndexByte(line, ':'); i >= 0 {
@@ -118,24 +88,23 @@ func (s *sseReader) Next() (Frame, error) {
 		}
 		switch string(field) {
 		case "data":
-			if s.hasData {
-				s.cur.Data = append(s.cur.Data, '\n')
+			if hasData {
+				cur.Data = append(cur.Data, '\n')
 			}
-			s.cur.Data = append(s.cur.Data, value...)
-			s.hasData, s.hasAny = true, true
+			cur.Data = append(cur.Data, value...)
+			hasData, hasAny = true, true
 		case "event":
-			s.cur.Event, s.hasAny = string(value), true
+			cur.Event, hasAny = string(value), true
 		case "id":
-			s.cur.ID, s.hasAny = string(value), true
+			cur.ID, hasAny = string(value), true
 		}
 	}
-}
-
-func (s *sseReader) dispatch() Frame {
-	f := s.cur
-	s.cur = Frame{} // the caller owns f.Data
-	s.hasData, s.hasAny = false, false
-	return f
+	if hasAny {
+		if cur.Data == nil && hasData {
+			cur.Data = []byte{}
+		}
+		s.pending = append(s.pending, cur)
+	}
 }
 
 // wireEvent is one event as the agent sends it: ADK's shape (content
@@ -179,13 +148,29 @@ func (p *present) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// codeField is a code sent as a number or a string.
-type codeField int
+// codeField is a code sent as a number or a string: n is its number
+// (-1 for a word), word the word ("STOP", "MAX_TOKENS").
+type codeField struct {
+	n    int
+	word string
+}
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (c *codeField) UnmarshalJSON(b []byte) error {
-	*c = codeField(parseCode(b))
+	c.n = parseCode(b)
+	if c.n == -1 {
+		_ = json.Unmarshal(b, &c.word)
+	}
 	return nil
+}
+
+// finishReason reports whether an errorCode word is one of the model's
+// normal finish reasons, which ADK copies into errorCode on the event
+// after the final text (google/adk-python#2905): STOP, MAX_TOKENS and
+// Gemini's FINISH_REASON_* names.
+func finishReason(word string) bool {
+	w := strings.ToUpper(strings.TrimSpace(word))
+	return w == "STOP" || w == "MAX_TOKENS" || strings.HasPrefix(w, "FINISH_REASON_")
 }
 
 // errField is an "error" sent as a string or an object with a message.
@@ -245,7 +230,14 @@ type Condenser struct {
 	toolCalls int
 	err       *StreamError
 	events    int
+	finish    string
 }
+
+// hasText reports whether the model has sent text (whole or partial).
+func (c *Condenser) hasText() bool { return len(c.texts) > 0 || c.partial.Len() > 0 }
+
+// Finish is the finish reason the stream ended with ("STOP"), if any.
+func (c *Condenser) Finish() string { return c.finish }
 
 // Feed takes one frame and reports whether it was only a keep-alive
 // (comment, empty data, heartbeat).
@@ -282,6 +274,15 @@ func (c *Condenser) Feed(f Frame) (keepAlive bool) {
 	}
 	c.events++
 	if msg, code, ok := ev.errorInfo(); ok {
+		// A finish reason in errorCode ends the stream normally, and so
+		// does any other worded errorCode after a final text (trailing
+		// noise after a complete reply, which the skills say to ignore).
+		// A numeric code, an "error" field, or a word before any text is
+		// a real failure.
+		if w := ev.codeWord(); w != "" && !ev.Error.set && (finishReason(w) || c.hasText()) {
+			c.finish = w
+			return false
+		}
 		c.setErr(&StreamError{Code: code, Message: msg})
 		return false
 	}
@@ -324,10 +325,18 @@ func (c *Condenser) Feed(f Frame) (keepAlive bool) {
 	return false
 }
 
+// codeWord is the event's errorCode when it is a word ("" otherwise).
+func (ev *wireEvent) codeWord() string {
+	if ev.ErrorCode.word != "" {
+		return ev.ErrorCode.word
+	}
+	return ev.ErrorCode2.word
+}
+
 func (ev *wireEvent) errorInfo() (msg string, code int, ok bool) {
-	code = int(ev.ErrorCode)
+	code = ev.ErrorCode.n
 	if code == 0 {
-		code = int(ev.ErrorCode2)
+		code = ev.ErrorCode2.n
 	}
 	msg = ev.ErrorMessage
 	if msg == "" {

@@ -94,6 +94,13 @@ func TestCondenser(t *testing.T) {
 		{name: "temp issue alone kept", in: adkText("b", "I encountered a temporary issue.", false), wantText: "I encountered a temporary issue."},
 		{name: "user role text ignored", in: `data: {"content":{"parts":[{"text":"echo"}],"role":"user"}}` + "\n\n", wantText: ""},
 		{name: "not json ignored", in: "data: hello\n\n", keepAlives: 1},
+		{name: "finish STOP after text", in: adkText("a", "Noise removed.", false) + `data: {"errorCode":"STOP"}` + "\n\n", wantText: "Noise removed."},
+		{name: "finish MAX_TOKENS after text", in: adkText("a", "Noise removed.", false) + `data: {"errorCode":"MAX_TOKENS","errorMessage":"max tokens"}` + "\n\n", wantText: "Noise removed."},
+		{name: "finish FINISH_REASON_STOP snake", in: adkText("a", "Done.", false) + `data: {"error_code":"FINISH_REASON_STOP"}` + "\n\n", wantText: "Done."},
+		{name: "finish STOP alone", in: `data: {"errorCode":"STOP"}` + "\n\n", wantText: ""},
+		{name: "other word after text", in: adkText("a", "Done.", false) + `data: {"errorCode":"UNKNOWN_ERROR","errorMessage":"x"}` + "\n\n", wantText: "Done."},
+		{name: "word before text", in: `data: {"errorCode":"UNKNOWN_ERROR","errorMessage":"agent crashed"}` + "\n\n", wantErr: "agent crashed", wantCode: -1},
+		{name: "number after text", in: adkText("a", "Done.", false) + `data: {"errorCode":500,"errorMessage":"node down"}` + "\n\n", wantText: "Done.", wantErr: "node down", wantCode: 500},
 		{name: "snake case call", in: `data: {"content":{"parts":[{"function_call":{"name":"x"}}],"role":"model"}}` + "\n\n", wantCalls: 1},
 	}
 	for _, tt := range tests {

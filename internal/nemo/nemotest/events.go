@@ -132,6 +132,18 @@ func ErrorCode(code, msg string) Event {
 	return Data(string(b))
 }
 
+// FinishReason is the event ADK sends after the final text with the
+// model's finish reason copied into errorCode ("STOP", "MAX_TOKENS",
+// "FINISH_REASON_..."), and no content: google/adk-python#2905, and the
+// audit notes in docs/nemo-protocol.md ("Finish reasons are not
+// errors"). Skill v1.9 (SKILL.md section 3.1) says to ignore trailing
+// noise after a normal reply.
+func FinishReason(code string) Event {
+	b, _ := json.Marshal(map[string]any{"errorCode": code, "invocationId": "e-fake", "author": "nemo_agent",
+		"id": fmt.Sprintf("ev%06d", evSeq.Add(1)), "timestamp": 1743712255.31})
+	return Data(string(b))
+}
+
 // Tagged is the older tagged shape {"type":typ,"content":content}.
 func Tagged(typ, content string) Event {
 	b, _ := json.Marshal(map[string]string{"type": typ, "content": content})
