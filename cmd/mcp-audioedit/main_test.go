@@ -166,10 +166,16 @@ func (p *proc) send(method string, params any, notify bool) map[string]any {
 
 func (p *proc) initialize() map[string]any {
 	p.t.Helper()
+	return p.initializeAs("stdio-test")
+}
+
+// initializeAs initializes with clientInfo.name set to name.
+func (p *proc) initializeAs(name string) map[string]any {
+	p.t.Helper()
 	res := p.send("initialize", map[string]any{
 		"protocolVersion": "2025-06-18",
 		"capabilities":    map[string]any{},
-		"clientInfo":      map[string]any{"name": "stdio-test", "version": "0"},
+		"clientInfo":      map[string]any{"name": name, "version": "0"},
 	}, false)
 	p.send("notifications/initialized", nil, true)
 	return res
@@ -246,10 +252,16 @@ func TestStdioBinaryNemo(t *testing.T) {
 	dir := t.TempDir()
 	env := append(testEnv(t, dir), "AUDIOEDIT_BACKEND=nemo", "NEMO_API_URL="+fake.URL, "NEMO_POLL_INTERVAL=1s")
 	p := startProc(t, env)
-	p.initialize()
+	p.initializeAs("claude-code")
 	res := p.send("tools/call", map[string]any{"name": "credits", "arguments": map[string]any{}}, false)
 	if res["isError"] == true {
 		t.Fatalf("credits: %v\nstderr:\n%s", res, p.stderr.String())
+	}
+	// X-Skill-Platform follows the client's name from initialize.
+	for _, r := range fake.Requests() {
+		if got := r.Header.Get("X-Skill-Platform"); got != "claude_code" {
+			t.Errorf("%s %s: X-Skill-Platform %q, want claude_code", r.Method, r.Path, got)
+		}
 	}
 	sc := res["structuredContent"].(map[string]any)
 	if sc["available"] != 100.0 || sc["unlimited"] == true {

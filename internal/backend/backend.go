@@ -37,6 +37,14 @@ type Backend interface {
 	Close() error
 }
 
+// ClientNamer is implemented by a backend that wants the MCP client's
+// name (clientInfo.name from initialize): the cloud backend reports the
+// platform it runs on from it. With several clients (HTTP mode) the
+// latest initialize wins.
+type ClientNamer interface {
+	SetClientName(name string)
+}
+
 // UploadRequest names files or URLs to add to a session.
 type UploadRequest struct {
 	SessionID string

@@ -46,7 +46,13 @@ type Backend struct {
 	locks map[string]*sync.Mutex // per session and per job
 }
 
-var _ backend.Backend = (*Backend)(nil)
+var (
+	_ backend.Backend     = (*Backend)(nil)
+	_ backend.ClientNamer = (*Backend)(nil)
+)
+
+// SetClientName takes the MCP client's name for X-Skill-Platform.
+func (b *Backend) SetClientName(name string) { b.c.SetClientName(name) }
 
 // New returns the backend. It sends nothing until first used.
 func New(cfg Config, st *store.Store, log *zap.Logger) (*Backend, error) {

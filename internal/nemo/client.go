@@ -2,6 +2,16 @@
 // HTTP + SSE API (Client) and the backend.Backend built on it (Backend).
 // The protocol is described in docs/nemo-protocol.md; nemotest is a fake
 // server implementing it for tests.
+//
+// X-Skill-Platform, sent on every call, is the first match of: env
+// SKILL_SOURCE; the MCP client's clientInfo.name from initialize (a name
+// holding "claude-code" -> claude_code, "claude-ai" or "claude desktop"
+// -> claude_desktop, "cursor" -> cursor, "visual studio code" or
+// "vscode" -> vscode, "windsurf" -> windsurf, any other name lower-cased
+// with runs outside [a-z0-9] as "_", 32 characters at most); the install
+// path (/.clawhub/ -> clawhub, /.cursor/skills/ -> cursor); else
+// "unknown". The tools layer hands the client's name over through
+// backend.ClientNamer, so every request after initialize carries it.
 package nemo
 
 import (
@@ -32,10 +42,9 @@ import (
 // RetryWait), a 400 for a missing client id makes a new id and retries.
 // It is safe for concurrent use.
 type Client struct {
-	cfg      Config
-	hc       *http.Client
-	log      *zap.Logger
-	platform string
+	cfg Config
+	hc  *http.Client
+	log *zap.Logger
 
 	authMu sync.Mutex // serialises token fetches
 	mu     sync.Mutex // guards the fields below
@@ -43,6 +52,8 @@ type Client struct {
 	userID string
 	anon   bool
 	client string // client id
+	// clientName is the MCP client's name (SetClientName).
+	clientName string
 }
 
 // NewClient returns a client for cfg. It reads (or creates) the client id
@@ -58,7 +69,7 @@ func NewClient(cfg Config, log *zap.Logger) (*Client, error) {
 	if _, err := url.Parse(cfg.APIURL); err != nil {
 		return nil, fmt.Errorf("nemo config: bad API URL (set NEMO_API_URL): %w", err)
 	}
-	c := &Client{cfg: cfg, hc: cfg.HTTPClient, log: log, platform: Platform(cfg.SkillSource, cfg.ExecPath)}
+	c := &Client{cfg: cfg, hc: cfg.HTTPClient, log: log}
 	c.client = cfg.ClientID
 	if c.client == "" {
 		if c.client, err = loadClientID(cfg.ConfigDir); err != nil {
@@ -73,8 +84,22 @@ func NewClient(cfg Config, log *zap.Logger) (*Client, error) {
 	return c, nil
 }
 
-// Platform is the X-Skill-Platform value the client sends.
-func (c *Client) Platform() string { return c.platform }
+// Platform is the X-Skill-Platform value the client sends now (see the
+// package Platform function).
+func (c *Client) Platform() string {
+	c.mu.Lock()
+	name := c.clientName
+	c.mu.Unlock()
+	return Platform(c.cfg.SkillSource, name, c.cfg.ExecPath)
+}
+
+// SetClientName records the MCP client's name (clientInfo.name from
+// initialize); every request after it carries the platform it maps to.
+func (c *Client) SetClientName(name string) {
+	c.mu.Lock()
+	c.clientName = name
+	c.mu.Unlock()
+}
 
 // ClientID is the X-Client-Id the client sends for anonymous tokens.
 func (c *Client) ClientID() string {
@@ -267,7 +292,7 @@ func (c *Client) setHeaders(h http.Header, tok string) {
 	}
 	h.Set("X-Skill-Source", c.cfg.SkillName)
 	h.Set("X-Skill-Version", c.cfg.SkillVersion)
-	h.Set("X-Skill-Platform", c.platform)
+	h.Set("X-Skill-Platform", c.Platform())
 	h.Set("User-Agent", "mcp-audioedit/"+c.cfg.SkillVersion)
 }
 

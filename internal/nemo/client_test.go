@@ -30,16 +30,56 @@ func newClient(t *testing.T, fake *nemotest.Server, mod ...func(*Config)) *Clien
 
 func TestPlatform(t *testing.T) {
 	t.Parallel()
-	tests := []struct{ source, exec, want string }{
-		{"", "/home/u/.clawhub/skills/x/bin", "clawhub"},
-		{"", "/home/u/.cursor/skills/x/bin", "cursor"},
-		{"", "/usr/local/bin/mcp-audioedit", "unknown"},
-		{"custom", "/home/u/.cursor/skills/x/bin", "custom"},
-		{"", `C:\Users\u\.cursor\skills\x.exe`, "unknown"}, // backslashes only on Windows
+	tests := []struct{ source, client, exec, want string }{
+		{"", "", "/home/u/.clawhub/skills/x/bin", "clawhub"},
+		{"", "", "/home/u/.cursor/skills/x/bin", "cursor"},
+		{"", "", "/usr/local/bin/mcp-audioedit", "unknown"},
+		{"custom", "", "/home/u/.cursor/skills/x/bin", "custom"},
+		{"", "", `C:\Users\u\.cursor\skills\x.exe`, "unknown"}, // backslashes only on Windows
+		// The MCP client's name (issue 12, item 3).
+		{"custom", "claude-code", "/usr/local/bin/x", "custom"},
+		{"", "claude-code", "/home/u/.clawhub/skills/x/bin", "claude_code"},
+		{"", "Claude-Code (CLI)", "", "claude_code"},
+		{"", "claude-ai", "", "claude_desktop"},
+		{"", "Claude Desktop", "", "claude_desktop"},
+		{"", "Cursor", "", "cursor"},
+		{"", "cursor-vscode", "", "cursor"},
+		{"", "Visual Studio Code", "", "vscode"},
+		{"", "vscode-copilot", "", "vscode"},
+		{"", "Windsurf Editor", "", "windsurf"},
+		{"", "Zed  Editor/1.2", "", "zed_editor_1_2"},
+		{"", "  ", "/usr/local/bin/x", "unknown"},
+		{"", "An Extremely Long Client Name That Goes On And On", "", "an_extremely_long_client_name_th"},
+		{"", "客户端 X", "", "_x"},
 	}
 	for _, tt := range tests {
-		if got := Platform(tt.source, tt.exec); got != tt.want {
-			t.Errorf("Platform(%q, %q) = %q, want %q", tt.source, tt.exec, got, tt.want)
+		if got := Platform(tt.source, tt.client, tt.exec); got != tt.want {
+			t.Errorf("Platform(%q, %q, %q) = %q, want %q", tt.source, tt.client, tt.exec, got, tt.want)
+		}
+	}
+}
+
+// TestPlatformFollowsClientName: every request after the client's name
+// is known carries the platform made from it.
+func TestPlatformFollowsClientName(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := ctxT(t)
+	if _, err := e.b.Credits(ctx); err != nil {
+		t.Fatal(err)
+	}
+	n := len(e.fake.Requests())
+	e.b.SetClientName("claude-ai")
+	if _, err := e.b.Credits(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reqs := e.fake.Requests()
+	if got := reqs[0].Header.Get("X-Skill-Platform"); got != "unknown" {
+		t.Errorf("before initialize: %q", got)
+	}
+	for _, r := range reqs[n:] {
+		if got := r.Header.Get("X-Skill-Platform"); got != "claude_desktop" {
+			t.Errorf("%s %s: X-Skill-Platform %q", r.Method, r.Path, got)
 		}
 	}
 }

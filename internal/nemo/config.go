@@ -153,11 +153,16 @@ func (c Config) withDefaults() (Config, error) {
 	return c, nil
 }
 
-// Platform is the X-Skill-Platform value: source when set, else
-// "clawhub" or "cursor" from the install path, else "unknown".
-func Platform(source, execPath string) string {
+// Platform is the X-Skill-Platform value, first match: source (env
+// SKILL_SOURCE) when set; else the MCP client's name (clientInfo.name
+// from initialize, see ClientPlatform); else "clawhub" or "cursor" from
+// the install path; else "unknown".
+func Platform(source, clientName, execPath string) string {
 	if s := strings.TrimSpace(source); s != "" {
 		return s
+	}
+	if p := ClientPlatform(clientName); p != "" {
+		return p
 	}
 	p := filepath.ToSlash(execPath)
 	switch {
@@ -167,6 +172,48 @@ func Platform(source, execPath string) string {
 		return "cursor"
 	}
 	return "unknown"
+}
+
+// maxPlatform caps a platform made from a client's name.
+const maxPlatform = 32
+
+// ClientPlatform maps an MCP client's name to a platform: a name holding
+// "claude-code" is claude_code; "claude-ai" or "claude desktop",
+// claude_desktop; "cursor", cursor; "visual studio code" or "vscode",
+// vscode; "windsurf", windsurf (case ignored). Any other name is
+// lower-cased with each run of characters outside [a-z0-9] written as
+// one "_", 32 characters at most. A blank name gives "".
+func ClientPlatform(name string) string {
+	n := strings.ToLower(strings.TrimSpace(name))
+	switch {
+	case n == "":
+		return ""
+	case strings.Contains(n, "claude-code"):
+		return "claude_code"
+	case strings.Contains(n, "claude-ai"), strings.Contains(n, "claude desktop"):
+		return "claude_desktop"
+	case strings.Contains(n, "cursor"):
+		return "cursor"
+	case strings.Contains(n, "visual studio code"), strings.Contains(n, "vscode"):
+		return "vscode"
+	case strings.Contains(n, "windsurf"):
+		return "windsurf"
+	}
+	var b strings.Builder
+	run := false
+	for _, r := range n {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			run = false
+		} else if !run {
+			b.WriteByte('_')
+			run = true
+		}
+		if b.Len() >= maxPlatform {
+			break
+		}
+	}
+	return b.String()
 }
 
 // loadClientID returns the id in dir/client_id, creating it (0600) when

@@ -86,6 +86,11 @@ func NewServer(b backend.Backend, opts Options) *server.MCPServer {
 	hooks.AddOnError(func(ctx context.Context, id any, method mcp.MCPMethod, message any, err error) {
 		log.Warn("mcp request failed", zap.String("method", string(method)), zap.Error(err))
 	})
+	if cn, ok := b.(backend.ClientNamer); ok {
+		hooks.AddAfterInitialize(func(ctx context.Context, id any, req *mcp.InitializeRequest, res *mcp.InitializeResult) {
+			cn.SetClientName(req.Params.ClientInfo.Name)
+		})
+	}
 	s := server.NewMCPServer(ServerName, version,
 		server.WithInstructions(Instructions),
 		server.WithToolCapabilities(false),
