@@ -68,7 +68,8 @@ func build(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, erro
 			return nil, fmt.Errorf("create the output folder (AUDIOEDIT_OUTPUT_DIR): %w", err)
 		}
 		b, err := local.New(local.Options{Store: st, Engine: eng, OutputDir: cfg.OutputDir, Logger: log,
-			Fetch: local.FetchOptions{AllowPrivate: cfg.AllowPrivateURLs, Timeout: cfg.URLTimeout, StallTimeout: cfg.URLStallTimeout}})
+			Fetch: local.FetchOptions{AllowPrivate: cfg.AllowPrivateURLs, Timeout: cfg.URLTimeout, StallTimeout: cfg.URLStallTimeout},
+			Roots: cfg.Roots})
 		if err != nil {
 			a.Close()
 			return nil, err

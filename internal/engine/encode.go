@@ -40,6 +40,12 @@ type EncodeOptions struct {
 	Width, Height int
 	// Title is drawn on the still frame made for audio-only sources.
 	Title string
+	// Texts are drawn on the picture (video or still) at their times.
+	Texts []TextOverlay
+	// Fit is how the picture fills Width x Height when the aspect ratios
+	// differ: "pad" (black bars; "" is the same), "crop" (centre crop) or
+	// "blur" (over a blurred copy of itself).
+	Fit string
 	// OutputPath is the final path. Encode writes a temporary file in the
 	// same folder and renames it into place; it refuses an OutputPath that
 	// is one of its inputs.
@@ -182,6 +188,10 @@ type encodePlan struct {
 	font      string // font file for the still's title ("" = no title)
 	metaTitle string // the title metadata tag ("" = none)
 
+	texts     []TextOverlay // drawn on the picture
+	textFonts []string      // the font of each text
+	fit       string        // pad, crop or blur ("" = pad)
+
 	// duration is the expected output duration (seconds).
 	duration float64
 }
@@ -230,6 +240,13 @@ func (e *Engine) Encode(ctx context.Context, opts EncodeOptions) (*Output, error
 	p, err := planEncode(opts, audioInfo, font)
 	if err != nil {
 		return nil, err
+	}
+	for _, t := range p.texts {
+		f := fontFor(t.Text)
+		if f == "" {
+			return nil, fmt.Errorf("%w: no font file found to draw text (install fonts-dejavu-core and fonts-noto-cjk, or set AUDIOEDIT_FONT)", ErrInvalidExport)
+		}
+		p.textFonts = append(p.textFonts, f)
 	}
 
 	work, err := fsutil.MkdirTemp(e.tmp, "-encode")
@@ -344,6 +361,20 @@ func planEncode(opts EncodeOptions, audioInfo *MediaInfo, font string) (*encodeP
 		return nil, fmt.Errorf("%w: quality %q is not one of high medium low", ErrInvalidExport, opts.Quality)
 	}
 	p := &encodePlan{format: format, c: c, q: q, audioInfo: audioInfo, keep: opts.VideoKeep, metaTitle: cleanTitle(opts.Title)}
+	switch opts.Fit {
+	case "", "pad", "crop", "blur":
+		p.fit = opts.Fit
+	default:
+		return nil, fmt.Errorf("%w: fit %q is not one of pad crop blur", ErrInvalidExport, opts.Fit)
+	}
+	for _, t := range opts.Texts {
+		if err := t.validate(); err != nil {
+			return nil, err
+		}
+	}
+	if c.video {
+		p.texts = opts.Texts
+	}
 	src := opts.Source
 	if opts.AudioPath != "" {
 		p.audio = opts.AudioPath
@@ -393,7 +424,7 @@ func planEncode(opts EncodeOptions, audioInfo *MediaInfo, font string) (*encodeP
 	switch {
 	case src != nil && src.Kind == "video" && src.HasVideo:
 		p.source = src
-		if p.keep == nil && src.Width == w && src.Height == h && containsString(c.copyable, src.VideoCodec) {
+		if p.keep == nil && len(p.texts) == 0 && src.Width == w && src.Height == h && containsString(c.copyable, src.VideoCodec) {
 			p.mode = modeCopy
 		} else {
 			p.mode = modeVideo
@@ -486,6 +517,9 @@ func outputSize(w, h int, aspect float64) (int, int, error) {
 		aspect = 16.0 / 9
 	}
 	switch {
+	case w == 0 && h == 0 && aspect < 0.99:
+		// A vertical picture stays vertical: 1080 wide (1080x1920 for 9:16).
+		w, h = defaultHeight, min(int(math.Round(defaultHeight/aspect)), defaultWidth)
 	case w == 0 && h == 0:
 		w, h = defaultWidth, defaultHeight
 	case w == 0:
@@ -612,12 +646,17 @@ func (p *encodePlan) graph() string {
 				v += "tpad=stop_mode=clone:stop_duration=" + fnum(out) + ","
 			}
 		}
-		v += scalePad(p.width, p.height) + ",format=yuv420p[v]"
-		parts = append(parts, v)
+		if p.fit == "" && len(p.texts) == 0 {
+			v += scalePad(p.width, p.height) + ",format=yuv420p[v]"
+			parts = append(parts, v)
+			break
+		}
+		parts = append(parts, v+"null[src]", fitFilter(p.fit, "src", "fit", p.width, p.height),
+			"[fit]"+p.textChain()+"format=yuv420p[v]")
 	case modeStill:
 		n, last := stillFrames(p.duration)
-		parts = append(parts, fmt.Sprintf("[0:v]format=yuv420p,loop=loop=-1:size=1:start=0,trim=end_frame=%d,setpts='min(N*%s,%s)/TB'[v]",
-			n, strconv.FormatFloat(stillStep, 'f', -1, 64), fnum(last)))
+		parts = append(parts, fmt.Sprintf("[0:v]format=yuv420p,loop=loop=-1:size=1:start=0,trim=end_frame=%d,setpts='min(N*%s,%s)/TB'%s[v]",
+			n, strconv.FormatFloat(stillStep, 'f', -1, 64), fnum(last), strings.TrimSuffix(","+p.textChain(), ",")))
 	}
 	if p.audioIsSource && p.keep != nil {
 		n := p.audioFrameSamples()
@@ -775,4 +814,19 @@ func encodeArgs(p *encodePlan, still, graphFile, out string) []string {
 		a = append(a, "-movflags", "+faststart")
 	}
 	return append(a, "-f", p.c.muxer, fileArg(out))
+}
+
+// textChain is the drawtext filters of the plan's texts, each followed by
+// a comma ("" when there are none).
+func (p *encodePlan) textChain() string {
+	var b strings.Builder
+	for i, t := range p.texts {
+		font := ""
+		if i < len(p.textFonts) {
+			font = p.textFonts[i]
+		}
+		b.WriteString(textFilter(t, font, p.width, p.height))
+		b.WriteByte(',')
+	}
+	return b.String()
 }

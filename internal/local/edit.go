@@ -126,6 +126,21 @@ func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.E
 			}
 			pending = append(pending, *rec)
 			res.Applied = append(res.Applied, rec.describe(nameMap(before)))
+		case intent.KindMusic:
+			id, err := b.resolveMusic(ctx, sess.ID, before, op.Music)
+			if err != nil {
+				return nil, err
+			}
+			if id != "" {
+				m := intent.MusicSpec{}
+				if op.Music != nil {
+					m = *op.Music
+				}
+				m.File = nameMap(before)[id]
+				op.Music = &m
+			}
+			pending = append(pending, opRecord{Op: op, MusicID: id})
+			res.Applied = append(res.Applied, op.Describe())
 		default:
 			pending = append(pending, opRecord{Op: op})
 			res.Applied = append(res.Applied, op.Describe())

@@ -19,6 +19,7 @@ import (
 	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/engine"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/fsutil"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/intent"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/store"
 )
 
@@ -75,6 +76,8 @@ type exportPlan struct {
 	title     string
 	offset    float64 // sync offset: audio time = video time + offset
 	wholeKeep bool
+	mix       mixPlan // music bed, other voices, titles, frame
+	syncTrack *track  // the synced recording's own track (its edits render too)
 }
 
 // Export validates the request, starts the render as a job and waits up
@@ -165,6 +168,7 @@ func (b *Backend) wait(ctx context.Context, jb *job, wait time.Duration) (*backe
 // plan resolves what to render.
 func (b *Backend) plan(tl *timeline, req backend.ExportRequest) (*exportPlan, error) {
 	var tr *track
+	var mixp mixPlan
 	switch {
 	case req.File != "":
 		it := tl.find(req.File)
@@ -178,10 +182,15 @@ func (b *Backend) plan(tl *timeline, req backend.ExportRequest) (*exportPlan, er
 	default:
 		var cands []*track
 		for _, t := range tl.tracks {
-			if t.item.Info.Kind != "image" && t.syncedTo == nil {
+			if t.item.Info.Kind != "image" && t.syncedTo == nil && t.role != "music" {
 				cands = append(cands, t)
 			}
 		}
+		cands, mp, err := tl.combine(cands)
+		if err != nil {
+			return nil, err
+		}
+		mixp = mp
 		switch len(cands) {
 		case 0:
 			return nil, backend.Userf("there is nothing to export: upload an audio or video file first")
@@ -198,7 +207,7 @@ func (b *Backend) plan(tl *timeline, req backend.ExportRequest) (*exportPlan, er
 	if tr.item.Info.Kind == "image" {
 		return nil, backend.Userf("%s is an image: export an audio or video file (the image becomes the picture behind the audio)", tr.item.Name)
 	}
-	p := &exportPlan{track: tr, quality: strings.ToLower(req.Quality)}
+	p := &exportPlan{track: tr, quality: strings.ToLower(req.Quality), mix: mixp}
 	switch p.quality {
 	case "":
 		p.quality = "high"
@@ -220,6 +229,7 @@ func (b *Backend) plan(tl *timeline, req backend.ExportRequest) (*exportPlan, er
 	p.audioSrc = info
 	if tr.syncAudio != nil {
 		p.audioSrc, p.offset = tr.syncAudio.Info, tr.syncOffset
+		p.syncTrack = tl.byID[tr.syncAudio.ID]
 	}
 	if !p.audioSrc.HasAudio {
 		return nil, backend.Userf("%s has no sound to export: upload its audio and say \"sync audio to video\", or export a video format", tr.item.Name)
@@ -234,11 +244,15 @@ func (b *Backend) plan(tl *timeline, req backend.ExportRequest) (*exportPlan, er
 				}
 			}
 		}
-		w, h, err := parseResolution(req.Resolution)
+		w, h, fit, err := parseResolution(req.Resolution)
 		if err != nil {
 			return nil, err
 		}
-		p.w, p.h = w, h
+		if f := tl.mt.frame; f != nil && req.Resolution == "" && req.File == "" {
+			size := intent.Aspects[f.Aspect]
+			w, h, fit = size[0], size[1], f.Fit
+		}
+		p.w, p.h, p.mix.fit = w, h, fit
 	}
 	p.title = strings.TrimSuffix(tr.item.Name, filepath.Ext(tr.item.Name))
 	p.wholeKeep = len(tr.keep) == 1 && tr.keep[0].Start <= 0.0005 && math.Abs(tr.keep[0].End-info.Duration) < 0.0005
@@ -250,10 +264,22 @@ func (b *Backend) plan(tl *timeline, req backend.ExportRequest) (*exportPlan, er
 	return p, nil
 }
 
-func parseResolution(s string) (int, int, error) {
+func parseResolution(s string) (int, int, string, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
+	if size, ok := intent.Aspects[s]; ok {
+		return size[0], size[1], "crop", nil // an aspect ratio reframes by centre crop
+	}
+	w, h, err := parseSize(s)
+	return w, h, "", err
+}
+
+// parseSize reads a size; "" is 0x0: the engine picks 1920x1080, or
+// 1080 wide for a vertical picture.
+func parseSize(s string) (int, int, error) {
 	switch s {
-	case "", "1080p", "1080", "fhd", "full hd":
+	case "":
+		return 0, 0, nil
+	case "1080p", "1080", "fhd", "full hd":
 		return 1920, 1080, nil
 	case "720p", "720", "hd":
 		return 1280, 720, nil
@@ -275,7 +301,7 @@ func parseResolution(s string) (int, int, error) {
 			return w &^ 1, h &^ 1, nil
 		}
 	}
-	return 0, 0, backend.Userf("unknown resolution %q: use 1080p, 720p, 4k, vertical (1080x1920), square, or WIDTHxHEIGHT", s)
+	return 0, 0, backend.Userf("unknown resolution %q: use %s", s, ResolutionHelp)
 }
 
 // outputPath picks the output file: the asked path (never an input), or
@@ -430,18 +456,19 @@ func (b *Backend) failOrphans(ctx context.Context) error {
 // encoder.
 func (b *Backend) render(ctx context.Context, jb *job, p *exportPlan) (*engine.Output, map[string]float64, []string, error) {
 	tr := p.track
-	chain := engine.Chain{Denoise: tr.denoise, Silence: tr.silence, Loudness: tr.loudness, GainDB: tr.gain, FadeIn: tr.fadeIn, FadeOut: tr.fadeOut}
+	chain := tr.chain(p.syncTrack)
 	synced := tr.syncAudio != nil
 	if !p.wholeKeep || synced {
 		for _, r := range tr.keep { // video time -> audio time
 			chain.Keep = append(chain.Keep, engine.Range{Start: r.Start + p.offset, End: r.End + p.offset})
 		}
 	}
-	needAudio := synced || !p.wholeKeep || chain.Denoise != nil || chain.Silence != nil || chain.Loudness != nil ||
+	needAudio := p.mix.active() || synced || !p.wholeKeep || chain.Denoise != nil || chain.Silence != nil || chain.Loudness != nil ||
 		chain.GainDB != 0 || chain.FadeIn > 0 || chain.FadeOut > 0
 	report := map[string]float64{}
 	var notes []string
-	enc := engine.EncodeOptions{Source: p.picture, Format: p.format, Quality: p.quality, Width: p.w, Height: p.h, Title: p.title, OutputPath: p.output}
+	enc := engine.EncodeOptions{Source: p.picture, Format: p.format, Quality: p.quality, Width: p.w, Height: p.h, Title: p.title, OutputPath: p.output,
+		Fit: p.mix.fit, Texts: p.mix.texts}
 	if enc.Source == nil {
 		enc.Source = p.audioSrc
 	}
@@ -455,12 +482,26 @@ func (b *Backend) render(ctx context.Context, jb *job, p *exportPlan) (*engine.O
 		if p.picture != nil && p.picture.Kind == "video" && p.picture.FPS > 0 {
 			popts.FrameRate, popts.FrameOffset = p.picture.FPS, p.offset
 		}
+		if p.mix.active() {
+			popts.SampleRate = mixRate
+		}
 		pr, err := b.eng.Process(ctx, p.audioSrc, popts)
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		defer pr.Remove()
-		enc.AudioPath, enc.Duration = pr.Path, pr.Duration
+		mixed, mnotes, err := b.mixRender(ctx, jb, p, pr, report)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		notes = append(notes, mnotes...)
+		if mixed != nil {
+			defer mixed.Remove()
+			enc.AudioPath, enc.Duration = mixed.Path, mixed.Duration
+		}
+		if enc.AudioPath == "" {
+			enc.AudioPath, enc.Duration = pr.Path, pr.Duration
+		}
 		rep := pr.Report
 		notes = append(notes, rep.Notes...)
 		if rep.Denoiser != "" {
@@ -475,6 +516,11 @@ func (b *Backend) render(ctx context.Context, jb *job, p *exportPlan) (*engine.O
 		report["input_lufs"] = round1(rep.InputLUFS)
 		report["loudness_lufs"] = round1(rep.OutputLUFS)
 		report["true_peak_dbtp"] = round1(rep.TruePeakDB)
+		if mixed != nil {
+			report["voice_lufs"] = report["loudness_lufs"]
+			report["loudness_lufs"] = round1(mixed.Report.OutputLUFS)
+			report["true_peak_dbtp"] = round1(mixed.Report.TruePeakDB)
+		}
 		// The picture follows the sound's cuts. With no cut, keep or trim
 		// the video is left whole (and can be copied); Encode also treats
 		// one range covering the whole video as no cut.

@@ -21,6 +21,7 @@ import (
 	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/engine"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/netguard"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/fsutil"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/store"
 )
 
@@ -43,6 +44,9 @@ type Options struct {
 	Logger *zap.Logger
 	// Fetch configures URL uploads.
 	Fetch FetchOptions
+	// Roots are the folders a path named in an instruction ("add
+	// /music/bed.mp3 as background music") may come from; empty = any.
+	Roots fsutil.Roots
 }
 
 // FetchOptions configures URL uploads.
@@ -73,6 +77,7 @@ type Backend struct {
 	log      *zap.Logger
 	http     *http.Client
 	fetchOpt FetchOptions
+	roots    fsutil.Roots
 
 	ctx    context.Context // server lifetime: export jobs outlive the call that started them
 	cancel context.CancelFunc
@@ -118,7 +123,7 @@ func New(opts Options) (*Backend, error) {
 	}
 	b := &Backend{
 		st: opts.Store, eng: opts.Engine, outDir: opts.OutputDir, tmpDir: opts.TempDir,
-		mediaDir: opts.MediaDir, log: opts.Logger, fetchOpt: opts.Fetch, jobs: map[string]*job{},
+		mediaDir: opts.MediaDir, log: opts.Logger, fetchOpt: opts.Fetch, roots: opts.Roots, jobs: map[string]*job{},
 	}
 	if b.log == nil {
 		b.log = zap.NewNop()

@@ -324,9 +324,13 @@ func TestBatchAndJobs(t *testing.T) {
 	if !strings.Contains(st.Summary, "Audio: a.wav (0-3s)") || !strings.Contains(st.Summary, "Audio: b.wav (0-2s)") {
 		t.Fatalf("summary = %s", st.Summary)
 	}
-	_, err := b.Export(ctx, backend.ExportRequest{Format: "wav"})
-	if msg := userMsg(t, err); !strings.Contains(msg, "file=") {
-		t.Errorf("ambiguous export message = %q", msg)
+	// Two voices and no video: one multitrack mix, as long as the longer.
+	mixJob, err := b.Export(ctx, backend.ExportRequest{Format: "wav", Wait: time.Minute})
+	if err != nil || mixJob.Status != backend.JobCompleted {
+		t.Fatalf("mix export %+v %v", mixJob, err)
+	}
+	if math.Abs(mixJob.DurationS-3) > 0.01 {
+		t.Errorf("mix of 3 s and 2 s lasts %.3f s, want 3", mixJob.DurationS)
 	}
 	_, err = b.Export(ctx, backend.ExportRequest{Format: "wav", File: "a.wav", OutputPath: a})
 	if msg := userMsg(t, err); !strings.Contains(msg, "never overwritten") {

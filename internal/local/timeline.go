@@ -24,6 +24,8 @@ type opRecord struct {
 	Confidence float64 `json:"confidence,omitempty"`
 	AudioID    string  `json:"audio_id,omitempty"`
 	VideoID    string  `json:"video_id,omitempty"`
+	// Music: the media the music bed plays ("" = a change to the bed).
+	MusicID string `json:"music_id,omitempty"`
 }
 
 func (r opRecord) describe(names map[string]string) string {
@@ -48,6 +50,8 @@ type track struct {
 	syncOffset float64
 	// syncedTo: for an external audio, the video it was synced to.
 	syncedTo *mediaItem
+	// role is "music" for the music bed.
+	role string
 }
 
 // timeline is a session's media with their folded edits.
@@ -57,6 +61,8 @@ type timeline struct {
 	// skipped names the edits of the history that no longer apply, one
 	// sentence each; they are left out of the timeline.
 	skipped []string
+	// mt holds the music bed, titles and frame.
+	mt multitrack
 }
 
 func (t *timeline) duration(tr *track) float64 {
@@ -140,8 +146,8 @@ func (t *timeline) targets(target string) []*track {
 	}
 	var out []*track
 	for _, tr := range t.tracks {
-		if tr.item.Info.Kind == "image" || tr.syncedTo != nil {
-			continue // stills have no sound; synced audio follows its video's edits
+		if tr.item.Info.Kind == "image" || tr.syncedTo != nil || tr.role == "music" {
+			continue // stills have no sound; synced audio follows its video's edits; the music bed has its own level
 		}
 		out = append(out, tr)
 	}
@@ -153,9 +159,11 @@ func (t *timeline) targets(target string) []*track {
 // apply: a range outside the media, a cut that removes everything.
 func (t *timeline) apply(target string, ops []opRecord) error {
 	for _, op := range ops {
-		switch op.Kind {
-		case intent.KindMusic, intent.KindTitle, intent.KindReframe:
-			return backend.Userf("%s is not rendered by the local engine yet: nothing was changed", op.Describe())
+		if handled, err := t.applyMultitrack(target, op); handled {
+			if err != nil {
+				return err
+			}
+			continue
 		}
 		if op.Kind == intent.KindSync {
 			v, a := t.byID[op.VideoID], t.byID[op.AudioID]
@@ -170,6 +178,9 @@ func (t *timeline) apply(target string, ops []opRecord) error {
 			return backend.Userf("there is no audio or video to edit in this session: upload a file first")
 		}
 		for _, tr := range trs {
+			if tr.role == "music" && op.Kind != intent.KindVolume {
+				return backend.Userf("the music bed %s takes volume changes only (\"make %s 3 dB quieter\"): %s was not applied", tr.item.Name, tr.item.Name, op.Describe())
+			}
 			if err := tr.apply(op.Op); err != nil {
 				return err
 			}
@@ -367,6 +378,7 @@ func (t *timeline) draft() *draft.Draft {
 	if info := t.videoInfo(); info != nil {
 		d.Meta["width"], d.Meta["height"] = info.Width, info.Height
 	}
+	t.draftMultitrack(d, t.programmeMS())
 	return d
 }
 

@@ -1,0 +1,160 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/mcp-audioedit/mcp-audioedit/internal/engine"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/intent"
+)
+
+// mixRate is the sample rate voices are rendered at when they are mixed.
+const mixRate = 48000
+
+// ResolutionHelp lists the export sizes the local engine accepts.
+const ResolutionHelp = "1080p (default; a vertical video stays vertical), 720p, 480p, 1440p, 4k, 9:16, 1:1, 4:5, 16:9 (reframed by centre crop), vertical, square, or WIDTHxHEIGHT such as 1080x1920"
+
+// mixPlan is what an export renders beyond its main track.
+type mixPlan struct {
+	bed      *bed
+	bedLevel float64  // dB against the voice
+	voices   []*track // other voices mixed with the main one
+	texts    []engine.TextOverlay
+	fit      string
+}
+
+func (m mixPlan) active() bool { return m.bed != nil || len(m.voices) > 0 }
+
+// combine decides how the session's files render together when nothing
+// names one: the music bed (said, or a file named as music next to a
+// voice) goes under the programme; several voices without a video are
+// mixed, each cleaned and levelled on its own. It returns the programme's
+// tracks (one when they combine) and the plan.
+func (t *timeline) combine(cands []*track) ([]*track, mixPlan, error) {
+	var mp mixPlan
+	mp.texts = t.textOverlays()
+	bd := t.mt.bed
+	if bd == nil && len(cands) >= 2 {
+		var music, rest []*track
+		for _, c := range cands {
+			if c.item.Info.Kind == "audio" && isMusicName(c.item.Name) {
+				music = append(music, c)
+			} else {
+				rest = append(rest, c)
+			}
+		}
+		if len(music) == 1 && len(rest) >= 1 {
+			bd = &bed{item: music[0].item}
+			music[0].role = "music"
+			cands = rest
+		}
+	}
+	if bd != nil {
+		mp.bed = bd
+		t.mt.bed = bd
+		mp.bedLevel = t.musicLevel()
+	}
+	if len(cands) >= 2 {
+		allAudio := true
+		for _, c := range cands {
+			allAudio = allAudio && c.item.Info.Kind == "audio"
+		}
+		if allAudio {
+			mp.voices = cands[1:]
+			cands = cands[:1]
+		}
+	}
+	return cands, mp, nil
+}
+
+// chain is the audio chain of a track; sync, the synced recording's own
+// track, adds the edits aimed at it by name ("make mic.wav 12 dB
+// quieter"): its denoise, silence, loudness and fades win, gains add up.
+func (tr *track) chain(sync *track) engine.Chain {
+	c := engine.Chain{Denoise: tr.denoise, Silence: tr.silence, Loudness: tr.loudness, GainDB: tr.gain, FadeIn: tr.fadeIn, FadeOut: tr.fadeOut}
+	if sync == nil {
+		return c
+	}
+	if sync.denoise != nil {
+		c.Denoise = sync.denoise
+	}
+	if sync.silence != nil {
+		c.Silence = sync.silence
+	}
+	if sync.loudness != nil {
+		c.Loudness = sync.loudness
+	}
+	c.GainDB += sync.gain
+	if sync.fadeIn > 0 {
+		c.FadeIn = sync.fadeIn
+	}
+	if sync.fadeOut > 0 {
+		c.FadeOut = sync.fadeOut
+	}
+	return c
+}
+
+// mixRender mixes the main voice (rendered as main) with the other voices
+// and the music bed; nil when the plan mixes nothing.
+func (b *Backend) mixRender(ctx context.Context, jb *job, p *exportPlan, main *engine.Processed, report map[string]float64) (*engine.Processed, []string, error) {
+	mp := p.mix
+	var notes []string
+	if len(mp.texts) > 0 && !videoFormats[p.format] {
+		notes = append(notes, "titles need a video format: "+p.format+" has no picture, so they were not drawn")
+	}
+	if !mp.active() {
+		return nil, notes, nil
+	}
+	voices := []engine.MixVoice{{Path: main.Path}}
+	lo := p.track.loudness
+	for _, v := range mp.voices {
+		c := v.chain(nil)
+		if c.Loudness == nil {
+			// Each voice is levelled on its own before the mix.
+			c.Loudness = &engine.LoudnessOptions{}
+			if lo != nil {
+				c.Loudness = lo
+			}
+		}
+		if lo == nil {
+			lo = c.Loudness
+		}
+		if !(len(v.keep) == 1 && v.keep[0].Start <= 0.0005 && math.Abs(v.keep[0].End-v.item.Info.Duration) < 0.0005) {
+			c.Keep = v.keep
+		}
+		b.progress(jb, 0.3, "processing "+v.item.Name)
+		pr, err := b.eng.Process(ctx, v.item.Info, engine.ProcessOptions{Chain: c, SampleRate: mixRate})
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", v.item.Name, err)
+		}
+		defer pr.Remove()
+		voices = append(voices, engine.MixVoice{Path: pr.Path})
+		notes = append(notes, "mixed with "+v.item.Name+" (each voice cleaned and levelled on its own)")
+	}
+	opts := engine.MixOptions{Voices: voices, Loudness: lo,
+		Progress: func(f float64) { b.progress(jb, 0.4+0.2*f, "mixing") }}
+	if bd := mp.bed; bd != nil {
+		opts.Bed = &engine.MixBed{Source: bd.item.Info, LevelDB: mp.bedLevel, Duck: !bd.spec.NoDuck, DuckDB: bd.spec.DuckDB, Fade: bd.spec.Fade}
+		n := fmt.Sprintf("music bed %s at %.0f%% of the voice's loudness (%+.1f dB)", bd.item.Name, 100*math.Pow(10, mp.bedLevel/20), mp.bedLevel)
+		if bd.spec.NoDuck {
+			n += ", not ducked"
+		} else {
+			d := bd.spec.DuckDB
+			if d == 0 {
+				d = intent.DefaultDuckDB
+			}
+			n += fmt.Sprintf(", ducked %.0f dB under speech", d)
+		}
+		notes = append(notes, n+", looped or cut to the programme's length with fades")
+	}
+	mixed, mrep, err := b.eng.Mix(ctx, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	report["music_gain_db"] = mrep.MusicGainDB
+	if mp.bed != nil {
+		report["music_lufs"] = mrep.MusicLUFS
+	}
+	return mixed, notes, nil
+}
