@@ -20,8 +20,8 @@ import (
 
 	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/engine"
-	"github.com/mcp-audioedit/mcp-audioedit/internal/netguard"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/fsutil"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/netguard"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/store"
 )
 
