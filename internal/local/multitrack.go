@@ -270,3 +270,17 @@ func (t *timeline) programmeMS() int64 {
 	}
 	return int64(math.Round(longest * 1000))
 }
+
+// clone returns a copy that can be changed without touching m.
+func (m multitrack) clone() multitrack {
+	c := multitrack{titles: append([]titleItem(nil), m.titles...)}
+	if m.bed != nil {
+		b := *m.bed
+		c.bed = &b
+	}
+	if m.frame != nil {
+		f := *m.frame
+		c.frame = &f
+	}
+	return c
+}

@@ -120,6 +120,7 @@ func (t *timeline) clone() *timeline {
 		c.tracks = append(c.tracks, &n)
 		c.byID[n.item.ID] = &n
 	}
+	c.mt = t.mt.clone()
 	return c
 }
 
