@@ -272,6 +272,10 @@ func TestStdioBinaryNemo(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, ".config", "nemovideo", "client_id")); err != nil {
 		t.Errorf("client id not kept in the user config dir: %v", err)
 	}
+	// The skills declare that folder free of credentials: no token there.
+	if _, err := os.Stat(filepath.Join(dir, ".config", "nemovideo", "token.json")); err == nil {
+		t.Error("the anonymous token was written to the skills' shared folder")
+	}
 	for _, tok := range fake.Tokens() {
 		if strings.Contains(p.stderr.String(), tok) {
 			t.Errorf("the token reached the log:\n%s", p.stderr.String())

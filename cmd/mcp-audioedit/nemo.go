@@ -11,14 +11,15 @@ import (
 )
 
 // nemoConfig maps the configuration onto the cloud backend's. The client
-// id and anonymous token live in <user config dir>/nemovideo (see
-// config.NemoConfigDir).
+// id lives in $HOME/.config/nemovideo (shared with NemoVideo's skills, see
+// config.NemoConfigDir), the anonymous token in <data dir>/nemo.
 func nemoConfig(cfg *config.Config) nemo.Config {
 	name, ver := mcpaudioedit.Skill()
 	return nemo.Config{
 		APIURL:       cfg.NemoAPIURL,
 		WebURL:       cfg.NemoWebURL,
 		Token:        cfg.NemoToken,
+		TokenStrict:  cfg.NemoTokenStrict,
 		ClientID:     cfg.NemoClientID,
 		SkillSource:  cfg.SkillSource,
 		SkillName:    name,
@@ -26,6 +27,7 @@ func nemoConfig(cfg *config.Config) nemo.Config {
 		PollInterval: cfg.NemoPollInterval,
 		OutputDir:    cfg.OutputDir,
 		ConfigDir:    cfg.NemoConfigDir(),
+		DataDir:      cfg.NemoDataDir(),
 	}
 }
 

@@ -101,9 +101,12 @@ type Config struct {
 	// NemoToken is a NemoVideo bearer token. Env NEMO_TOKEN only, never a
 	// flag; "" means an anonymous starter token is requested.
 	NemoToken string
+	// NemoTokenStrict refuses to fall back to an anonymous token when
+	// NemoToken is rejected. Env NEMO_TOKEN_STRICT=1 only.
+	NemoTokenStrict bool
 	// NemoClientID identifies this install to NemoVideo. Env
-	// NEMO_CLIENT_ID, flag -nemo-client-id; "" means a UUID created once
-	// and kept in DataDir.
+	// NEMO_CLIENT_ID, flag -nemo-client-id; "" means the id in
+	// $HOME/.config/nemovideo/client_id (see NemoConfigDir), made once.
 	NemoClientID string
 	// SkillSource overrides the platform sent as X-Skill-Platform. Env
 	// SKILL_SOURCE, flag -skill-source; "" means detected from the install path.
@@ -212,6 +215,7 @@ func Load(args []string, getenv Getenv, out io.Writer) (*Config, error) {
 
 	var err error
 	c.NemoToken = strings.TrimSpace(getenv("NEMO_TOKEN"))
+	c.NemoTokenStrict, _ = strconv.ParseBool(strings.TrimSpace(getenv("NEMO_TOKEN_STRICT")))
 	c.HTTPToken = strings.TrimSpace(getenv("AUDIOEDIT_HTTP_TOKEN"))
 	for _, o := range strings.Split(origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -312,16 +316,22 @@ func (c *Config) Validate() error {
 // DBPath is the database file.
 func (c *Config) DBPath() string { return filepath.Join(c.DataDir, "audioedit.db") }
 
-// NemoConfigDir holds the cloud client's id (client_id) and anonymous
-// token: <user config dir>/nemovideo, the folder NemoVideo's own skills
-// use, so one client id serves both and the per-client token limit is not
-// burnt twice. Without a user config dir it falls back to <data dir>/nemo.
+// NemoConfigDir holds the cloud client's id (client_id):
+// $HOME/.config/nemovideo on every OS, the literal path NemoVideo's own
+// skills use, so one client id serves both and the per-client token limit
+// is not burnt twice. The skills declare that folder free of credentials,
+// so the anonymous token goes to NemoDataDir. Without a home folder it
+// falls back to <data dir>/nemo.
 func (c *Config) NemoConfigDir() string {
-	if d, err := os.UserConfigDir(); err == nil && d != "" {
-		return filepath.Join(d, "nemovideo")
+	if h, err := os.UserHomeDir(); err == nil && h != "" {
+		return filepath.Join(h, ".config", "nemovideo")
 	}
-	return filepath.Join(c.DataDir, "nemo")
+	return c.NemoDataDir()
 }
+
+// NemoDataDir holds the cloud backend's own files (the anonymous token,
+// 0600): <data dir>/nemo.
+func (c *Config) NemoDataDir() string { return filepath.Join(c.DataDir, "nemo") }
 
 func constant(v string) func(Getenv) string { return func(Getenv) string { return v } }
 

@@ -217,10 +217,12 @@ func (b *Backend) userErr(err error) error {
 		return &backend.UserError{Msg: "Unsupported file type. Supported formats: " + strings.Join(SupportedFormats, ", ") + ".", Err: err}
 	case errors.Is(err, ErrFileTooLarge):
 		return &backend.UserError{Msg: "File too large: the limit is 500 MB. Compress it or trim it to a shorter clip, then upload again.", Err: err}
+	case errors.As(err, new(*TokenLimitError)):
+		return &backend.UserError{Msg: b.tokenLimitMsg(err), Err: err}
 	case errors.Is(err, ErrRateLimited):
 		return &backend.UserError{Msg: "NemoVideo is rate-limiting this client. Wait a minute and try again.", Err: err}
-	case errors.Is(err, ErrTokenExpired) && b.cfg.Token != "":
-		return &backend.UserError{Msg: "NEMO_TOKEN was rejected (expired or invalid): set a fresh token, or unset NEMO_TOKEN to use a free anonymous one.", Err: err}
+	case errors.Is(err, ErrTokenExpired) && b.cfg.Token != "" && b.cfg.TokenStrict:
+		return &backend.UserError{Msg: "NEMO_TOKEN was rejected (expired or invalid), and NEMO_TOKEN_STRICT=1 forbids falling back to an anonymous token: set a fresh NEMO_TOKEN (nemovideo.com, Settings -> API Tokens), or unset NEMO_TOKEN_STRICT.", Err: err}
 	case errors.Is(err, ErrTokenExpired):
 		return &backend.UserError{Msg: "NemoVideo rejected a fresh anonymous token. Try again later, or set NEMO_TOKEN.", Err: err}
 	case errors.Is(err, ErrSessionNotFound):
@@ -231,6 +233,30 @@ func (b *Backend) userErr(err error) error {
 		return &backend.UserError{Msg: fmt.Sprintf("NemoVideo had a server error (HTTP %d). Try again in a moment.", ae.Status), Err: err}
 	}
 	return err
+}
+
+// tokenLimitMsg says why no anonymous token can be had, when that ends
+// and how to go on now.
+func (b *Backend) tokenLimitMsg(err error) string {
+	var tl *TokenLimitError
+	errors.As(err, &tl)
+	when := "7 days after this client's last one"
+	if tl != nil && !tl.Until.IsZero() {
+		when = "at " + tl.Until.UTC().Format("2006-01-02 15:04 UTC")
+	}
+	msg := "NemoVideo gives one free anonymous token per client every 7 days (and 10 per network address), and this client has had its token. The limit ends " + when + "."
+	if b.cfg.Token != "" {
+		msg = "NEMO_TOKEN was rejected (expired or invalid), and no anonymous token can replace it: " + msg
+	}
+	return msg + " To go on now, register for free at " + b.cfg.WebURL + "/register, then set NEMO_TOKEN to a token from Settings -> API Tokens."
+}
+
+// withNotes adds the notes every result carries (a NEMO_TOKEN fallback).
+func (b *Backend) withNotes(notes []string) []string {
+	if n := b.c.FallbackNote(); n != "" {
+		return appendOnce(notes, n)
+	}
+	return notes
 }
 
 func (b *Backend) noCreditsMsg() string {
@@ -311,6 +337,7 @@ func (b *Backend) Upload(ctx context.Context, req backend.UploadRequest) (*backe
 			return nil, err
 		}
 	}
+	res.Notes = b.withNotes(res.Notes)
 	return res, nil
 }
 
@@ -404,6 +431,9 @@ func (b *Backend) Credits(ctx context.Context) (*backend.Credits, error) {
 	if b.c.Anonymous() {
 		cr.Note = strings.TrimSpace(cr.Note + " Free starter account: register to keep your credits and get more: " + b.c.RegisterLink(b.c.UserID()))
 	}
+	if n := b.c.FallbackNote(); n != "" {
+		cr.Note = strings.TrimSpace(n + " " + cr.Note)
+	}
 	return cr, nil
 }
 
@@ -441,7 +471,11 @@ func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.E
 		}
 		return &backend.EditResult{SessionID: job.SessionID, Action: string(action), Message: job.Message, Notes: job.Notes}, nil
 	}
-	return b.sendEdit(ctx, req)
+	res, err := b.sendEdit(ctx, req)
+	if res != nil {
+		res.Notes = b.withNotes(res.Notes)
+	}
+	return res, err
 }
 
 // errStuck ends a stream that sent only keep-alives for StuckAfter.
@@ -638,7 +672,15 @@ func (b *Backend) Export(ctx context.Context, req backend.ExportRequest) (*backe
 		return nil, err
 	}
 	defer b.lock(j.ID)()
-	return b.follow(ctx, sj, j, req.Wait)
+	return b.noted(b.follow(ctx, sj, j, req.Wait))
+}
+
+// noted adds withNotes to a job result.
+func (b *Backend) noted(j *backend.Job, err error) (*backend.Job, error) {
+	if j != nil {
+		j.Notes = b.withNotes(j.Notes)
+	}
+	return j, err
 }
 
 // startExport reads the draft, starts the render and saves the job.
@@ -734,7 +776,7 @@ func (b *Backend) ExportStatus(ctx context.Context, jobID string, wait time.Dura
 	if j.Done() {
 		return j, nil
 	}
-	return b.follow(ctx, sj, j, wait)
+	return b.noted(b.follow(ctx, sj, j, wait))
 }
 
 // follow polls the render every PollInterval until it finishes or wait

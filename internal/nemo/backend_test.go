@@ -266,14 +266,71 @@ func TestNoCredits(t *testing.T) {
 
 func TestConfigTokenRejected(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *Config) { c.Token = "nmv_usr_bad" })
-	_, err := e.b.Credits(ctxT(t))
-	e.note(err)
-	if m := userMsg(t, err); !strings.Contains(m, "NEMO_TOKEN") {
-		t.Fatalf("message %q", m)
+	t.Run("strict", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, func(c *Config) { c.Token = "nmv_usr_bad"; c.TokenStrict = true })
+		_, err := e.b.Credits(ctxT(t))
+		e.note(err)
+		if m := userMsg(t, err); !strings.Contains(m, "NEMO_TOKEN") || !strings.Contains(m, "NEMO_TOKEN_STRICT") {
+			t.Fatalf("message %q", m)
+		}
+		if n := e.fake.Count(http.MethodPost, "/api/auth/anonymous-token"); n != 0 {
+			t.Fatalf("%d anonymous token calls with NEMO_TOKEN_STRICT set", n)
+		}
+	})
+	// A stale NEMO_TOKEN (the skills tell users to save the 7-day
+	// anonymous token there, SKILL.md v1.8-v1.9 section 1) falls back
+	// once to an anonymous token, and every result says so (issue 12,
+	// item 5).
+	t.Run("falls back once", func(t *testing.T) {
+		t.Parallel()
+		e := newEnv(t, func(c *Config) { c.Token = "nmv_usr_stale" })
+		ctx := ctxT(t)
+		cr, err := e.b.Credits(ctx)
+		if err != nil {
+			t.Fatal(e.note(err))
+		}
+		if !strings.Contains(cr.Note, "NEMO_TOKEN was rejected") || cr.Available != 100 {
+			t.Fatalf("%+v", cr)
+		}
+		res, err := e.b.Edit(ctx, editReq("", "add a title"))
+		if err != nil {
+			t.Fatal(e.note(err))
+		}
+		if !strings.Contains(strings.Join(res.Notes, " "), "NEMO_TOKEN was rejected") {
+			t.Fatalf("edit notes %q", res.Notes)
+		}
+		if n := e.fake.Count(http.MethodPost, "/api/auth/anonymous-token"); n != 1 {
+			t.Fatalf("%d anonymous token calls, want 1", n)
+		}
+		for _, r := range e.fake.Requests()[1:] {
+			if r.Header.Get("Authorization") == "Bearer nmv_usr_stale" {
+				t.Errorf("%s %s: the rejected token was sent again", r.Method, r.Path)
+			}
+		}
+	})
+}
+
+// TestTokenLimitMessage: a 429 on the token call means one token per
+// client per 7 days (SKILL.md v1.8-v1.9 section 7); the user is told when
+// that ends and how to register, not to "wait a minute" (issue 12, item 5).
+func TestTokenLimitMessage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := ctxT(t)
+	if _, err := e.b.Credits(ctx); err != nil {
+		t.Fatal(err)
 	}
-	if n := e.fake.Count(http.MethodPost, "/api/auth/anonymous-token"); n != 0 {
-		t.Fatalf("%d anonymous token calls with NEMO_TOKEN set", n)
+	e.fake.RejectTokens(true) // the token is revoked; the 7-day window is still closed
+	_, err := e.b.Credits(ctx)
+	e.note(err)
+	m := userMsg(t, err)
+	want := time.Now().UTC().Add(7 * 24 * time.Hour).Format("2006-01-02")
+	if !strings.Contains(m, "every 7 days") || !strings.Contains(m, want) || !strings.Contains(m, DefaultWebURL+"/register") || strings.Contains(m, "minute") {
+		t.Fatalf("message %q, want the end date %s and the register link", m, want)
+	}
+	if !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("err %v", err)
 	}
 }
 

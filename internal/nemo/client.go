@@ -35,11 +35,13 @@ import (
 )
 
 // Client talks to the NemoVideo API. It holds the bearer token in memory
-// (an anonymous one is also kept in ConfigDir/token.json, 0600, since the
+// (an anonymous one is also kept in DataDir/token.json, 0600, since the
 // API issues one per client id per 7 days), adds the attribution headers
 // to every call, and applies the retry rules: a rejected anonymous token
-// is renewed once, a 429 is retried once after Retry-After (or
-// RetryWait), a 400 for a missing client id makes a new id and retries.
+// is renewed once, a rejected Config.Token falls back once to an
+// anonymous one (unless TokenStrict), a 429 is retried once after
+// Retry-After (or RetryWait), a 400 for a missing client id makes a new
+// id and retries.
 // It is safe for concurrent use.
 type Client struct {
 	cfg Config
@@ -52,6 +54,9 @@ type Client struct {
 	userID string
 	anon   bool
 	client string // client id
+	// envRejected: Config.Token was rejected and an anonymous token
+	// replaced it (FallbackNote).
+	envRejected bool
 	// clientName is the MCP client's name (SetClientName).
 	clientName string
 }
@@ -78,7 +83,7 @@ func NewClient(cfg Config, log *zap.Logger) (*Client, error) {
 	}
 	if cfg.Token != "" {
 		c.token = cfg.Token // anonymous or not is learnt from the user id ("anon_...")
-	} else if t, ok := loadToken(cfg.ConfigDir, c.client); ok {
+	} else if t, ok := loadToken(cfg.DataDir, c.client); ok {
 		c.token, c.userID, c.anon = t.Token, t.UserID, true
 	}
 	return c, nil
@@ -224,9 +229,8 @@ func (c *Client) exchange(ctx context.Context, cl call) (*http.Response, json.Ra
 				zap.Int("status", ae.Status), zap.Int("code", ae.Code))
 		}
 		switch {
-		case errors.Is(err, ErrTokenExpired) && !cl.noAuth && !reauthed && c.cfg.Token == "":
+		case errors.Is(err, ErrTokenExpired) && !cl.noAuth && !reauthed && c.fallBack(tok):
 			reauthed = true
-			c.dropToken(tok)
 			continue
 		case errors.Is(err, ErrRateLimited) && !waited:
 			wait := c.cfg.RetryWait
@@ -296,6 +300,42 @@ func (c *Client) setHeaders(h http.Header, tok string) {
 	h.Set("User-Agent", "mcp-audioedit/"+c.cfg.SkillVersion)
 }
 
+// fallBack drops a rejected token so that the next call gets an
+// anonymous one. A rejected Config.Token is dropped once, unless
+// TokenStrict; false means the rejection stands.
+func (c *Client) fallBack(tok string) bool {
+	c.mu.Lock()
+	env := c.cfg.Token != "" && tok == c.cfg.Token
+	if env && (c.cfg.TokenStrict || c.envRejected) {
+		c.mu.Unlock()
+		return false
+	}
+	if env {
+		c.envRejected = true
+		c.token, c.userID = "", ""
+		if t, ok := loadToken(c.cfg.DataDir, c.client); ok {
+			c.token, c.userID, c.anon = t.Token, t.UserID, true
+		}
+		c.mu.Unlock()
+		c.log.Warn("nemo: NEMO_TOKEN was rejected; using an anonymous token instead")
+		return true
+	}
+	c.mu.Unlock()
+	c.dropToken(tok)
+	return true
+}
+
+// FallbackNote is the note every result carries once a rejected
+// NEMO_TOKEN was replaced by an anonymous token ("" otherwise).
+func (c *Client) FallbackNote() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.envRejected {
+		return ""
+	}
+	return "NEMO_TOKEN was rejected (expired or invalid), so a free anonymous token is used instead: set a fresh NEMO_TOKEN to use your account, or NEMO_TOKEN_STRICT=1 to refuse rather than fall back."
+}
+
 func (c *Client) renewClientID() error {
 	id, err := newClientID(c.cfg.ConfigDir)
 	if err != nil {
@@ -334,13 +374,13 @@ func (c *Client) ensureToken(ctx context.Context) (string, error) {
 	}
 	clientID := c.client
 	c.mu.Unlock()
-	st := savedToken{Token: t.Token, UserID: t.UserID, ClientID: clientID}
+	st := savedToken{Token: t.Token, UserID: t.UserID, ClientID: clientID, IssuedAt: time.Now().UTC()}
 	if ts, err := time.Parse(time.RFC3339, t.ExpiresAt); err == nil {
 		st.ExpiresAt = ts
 	} else {
 		st.ExpiresAt = time.Now().Add(7 * 24 * time.Hour)
 	}
-	if err := saveToken(c.cfg.ConfigDir, st); err != nil {
+	if err := saveToken(c.cfg.DataDir, st); err != nil {
 		c.log.Warn("nemo: could not keep the anonymous token; a restart will request another", zap.Error(err))
 	}
 	return t.Token, nil
@@ -352,7 +392,7 @@ func (c *Client) dropToken(tok string) {
 	defer c.mu.Unlock()
 	if c.token == tok {
 		c.token = ""
-		removeToken(c.cfg.ConfigDir)
+		forgetToken(c.cfg.DataDir)
 	}
 }
 
@@ -368,12 +408,44 @@ type anonToken struct {
 func (c *Client) anonymousToken(ctx context.Context) (*anonToken, error) {
 	var t anonToken
 	if err := c.do(ctx, call{method: http.MethodPost, path: "/api/auth/anonymous-token", noAuth: true}, &t); err != nil {
+		if errors.Is(err, ErrRateLimited) {
+			return nil, c.tokenLimit(err)
+		}
 		return nil, fmt.Errorf("get anonymous token: %w", err)
 	}
 	if t.Token == "" {
 		return nil, errors.New("get anonymous token: reply holds no token")
 	}
 	return &t, nil
+}
+
+// TokenLimitError is a 429 on the token call: NemoVideo issues one
+// anonymous token per client id per 7 days (10 per IP address).
+type TokenLimitError struct {
+	// Until is when the limit ends, when known (Retry-After, or 7 days
+	// after the last token this client was issued); zero otherwise.
+	Until time.Time
+	Err   error
+}
+
+// Error implements error.
+func (e *TokenLimitError) Error() string { return "get anonymous token: " + e.Err.Error() }
+
+// Unwrap returns the cause (matching ErrRateLimited).
+func (e *TokenLimitError) Unwrap() error { return e.Err }
+
+// tokenLimit dates the end of the token limit for err.
+func (c *Client) tokenLimit(err error) error {
+	e := &TokenLimitError{Err: err}
+	var ae *APIError
+	if errors.As(err, &ae) && ae.RetryAfter > c.cfg.MaxRetryWait {
+		e.Until = time.Now().Add(ae.RetryAfter).UTC()
+	} else if t, ok := readToken(c.cfg.DataDir); ok && !t.IssuedAt.IsZero() && t.ClientID == c.ClientID() {
+		if u := t.IssuedAt.Add(7 * 24 * time.Hour); u.After(time.Now()) {
+			e.Until = u
+		}
+	}
+	return e
 }
 
 // Session is a cloud session.

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/mcp-audioedit/mcp-audioedit/internal/nemo/nemotest"
 )
 
@@ -152,7 +154,7 @@ func TestTokenReusedAfterRestart(t *testing.T) {
 	fake := nemotest.New(t)
 	dir := t.TempDir()
 	ctx := ctxT(t)
-	c1 := newClient(t, fake, func(c *Config) { c.ConfigDir = dir })
+	c1 := newClient(t, fake, func(c *Config) { c.ConfigDir = dir; c.DataDir = dir })
 	if _, err := c1.Credits(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +163,7 @@ func TestTokenReusedAfterRestart(t *testing.T) {
 		t.Fatalf("token file: %v %v", fi, err)
 	}
 	// A second process: the fake would answer 429 to a second token request.
-	c2 := newClient(t, fake, func(c *Config) { c.ConfigDir = dir })
+	c2 := newClient(t, fake, func(c *Config) { c.ConfigDir = dir; c.DataDir = dir })
 	if _, err := c2.Credits(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -312,12 +314,12 @@ func TestTokenRateLimitedPerClient(t *testing.T) {
 	fake := nemotest.New(t)
 	dir1, dir2 := t.TempDir(), t.TempDir()
 	ctx := ctxT(t)
-	c1 := newClient(t, fake, func(c *Config) { c.ConfigDir = dir1; c.ClientID = "same" })
+	c1 := newClient(t, fake, func(c *Config) { c.DataDir = dir1; c.ClientID = "same" })
 	if _, err := c1.Credits(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// Same client id, no saved token: the fake's window says 429, twice.
-	c2 := newClient(t, fake, func(c *Config) { c.ConfigDir = dir2; c.ClientID = "same" })
+	c2 := newClient(t, fake, func(c *Config) { c.DataDir = dir2; c.ClientID = "same" })
 	_, err := c2.Credits(ctx)
 	if !errors.Is(err, ErrRateLimited) {
 		t.Fatalf("err = %v, want ErrRateLimited", err)
@@ -338,6 +340,66 @@ func TestMissingClientIDRetried(t *testing.T) {
 	}
 	if c.ClientID() == old {
 		t.Fatal("client id not renewed after 400")
+	}
+}
+
+// TestClientIDFromSkills: an id the skills made with their fallback
+// ("client-<ts>-<random>", SKILL.md v1.5-v1.9 section 1) is used as it
+// is and never overwritten, not even when a 400 makes this process use
+// another id (issue 12, item 7).
+func TestClientIDFromSkills(t *testing.T) {
+	t.Parallel()
+	fake := nemotest.New(t)
+	dir := t.TempDir()
+	const skillID = "client-1764547200-12345"
+	if err := os.WriteFile(filepath.Join(dir, "client_id"), []byte(skillID+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, fake, func(c *Config) { c.ConfigDir = dir })
+	if c.ClientID() != skillID {
+		t.Fatalf("client id %q, want the skills' %q", c.ClientID(), skillID)
+	}
+	fake.FailClientIDOnce(1)
+	if _, err := c.Credits(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	reqs := fake.Requests()
+	if got := reqs[0].Header.Get("X-Client-Id"); got != skillID {
+		t.Errorf("first token call sent X-Client-Id %q", got)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "client_id"))
+	if err != nil || string(b) != skillID+"\n" {
+		t.Fatalf("client_id file now %q (%v): the skills' id was overwritten", b, err)
+	}
+	// An empty or garbled file is replaced by a UUID.
+	dir2 := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir2, "client_id"), []byte("not an id!\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c2 := newClient(t, fake, func(c *Config) { c.ConfigDir = dir2 })
+	if _, err := uuid.Parse(c2.ClientID()); err != nil {
+		t.Fatalf("garbled file: client id %q", c2.ClientID())
+	}
+}
+
+// TestTokenKeptOutOfSharedFolder: the anonymous token goes to our own
+// data folder (0600), never to the skills' folder, which they declare
+// free of credentials (SKILL.md v1.8-v1.9 section 1).
+func TestTokenKeptOutOfSharedFolder(t *testing.T) {
+	t.Parallel()
+	fake := nemotest.New(t)
+	shared, data := t.TempDir(), t.TempDir()
+	c := newClient(t, fake, func(c *Config) { c.ConfigDir = shared; c.DataDir = data })
+	if _, err := c.Credits(ctxT(t)); err != nil {
+		t.Fatal(err)
+	}
+	ents, _ := os.ReadDir(shared)
+	if len(ents) != 1 || ents[0].Name() != "client_id" {
+		t.Errorf("shared folder holds %v, want only client_id", ents)
+	}
+	fi, err := os.Stat(filepath.Join(data, "token.json"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("token file in the data folder: %v %v", fi, err)
 	}
 }
 

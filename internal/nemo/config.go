@@ -41,14 +41,25 @@ type Config struct {
 	// WebURL is the web app (env NEMO_WEB_URL), used in links; default DefaultWebURL.
 	WebURL string
 	// Token is a bearer token used as is (env NEMO_TOKEN). Empty: an
-	// anonymous token is requested with the client id.
+	// anonymous token is requested with the client id. When the API
+	// rejects it, the client falls back once to an anonymous token (and
+	// says so in every result) unless TokenStrict is set.
 	Token string
-	// ClientID identifies this install (env NEMO_CLIENT_ID). Empty: a
-	// UUID read from, or created once in, ConfigDir/client_id (0600).
+	// TokenStrict (env NEMO_TOKEN_STRICT=1) makes a rejected Token an
+	// error instead of a fallback to an anonymous token.
+	TokenStrict bool
+	// ClientID identifies this install (env NEMO_CLIENT_ID). Empty: the id
+	// in ConfigDir/client_id, used as it is whoever made it (a UUID, or
+	// the skills' own "client-<ts>-<random>"), else a UUID created there
+	// once (0600).
 	ClientID string
-	// ConfigDir holds client_id and the anonymous token (0600 files);
-	// default <os.UserConfigDir()>/nemovideo.
+	// ConfigDir holds client_id, shared with NemoVideo's skills; default
+	// $HOME/.config/nemovideo on every OS (the skills' literal path). No
+	// credentials go there.
 	ConfigDir string
+	// DataDir holds the anonymous token (token.json, 0600); default
+	// <os.UserConfigDir()>/mcp-audioedit/nemo.
+	DataDir string
 	// SkillSource overrides the detected platform (env SKILL_SOURCE).
 	SkillSource string
 	// SkillName and SkillVersion are sent as attribution; default from
@@ -114,11 +125,18 @@ func (c Config) withDefaults() (Config, error) {
 		c.ExecPath, _ = os.Executable()
 	}
 	if c.ConfigDir == "" {
+		h, err := os.UserHomeDir()
+		if err != nil {
+			return c, fmt.Errorf("nemo config: no home folder (set ConfigDir): %w", err)
+		}
+		c.ConfigDir = filepath.Join(h, ".config", "nemovideo")
+	}
+	if c.DataDir == "" {
 		d, err := os.UserConfigDir()
 		if err != nil {
-			return c, fmt.Errorf("nemo config: no user config dir (set ConfigDir): %w", err)
+			return c, fmt.Errorf("nemo config: no user config dir (set DataDir): %w", err)
 		}
-		c.ConfigDir = filepath.Join(d, "nemovideo")
+		c.DataDir = filepath.Join(d, "mcp-audioedit", "nemo")
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = 30 * time.Second
@@ -216,23 +234,56 @@ func ClientPlatform(name string) string {
 	return b.String()
 }
 
-// loadClientID returns the id in dir/client_id, creating it (0600) when
-// absent or not a UUID.
-func loadClientID(dir string) (string, error) {
-	path := filepath.Join(dir, "client_id")
-	if b, err := os.ReadFile(path); err == nil {
-		if id, err := uuid.Parse(strings.TrimSpace(string(b))); err == nil {
-			return id.String(), nil
+// validClientID accepts the ids the skills make: a UUID, or their
+// fallback "client-<ts>-<random>" (SKILL.md v1.5 to v1.9, section 1);
+// any short run of letters, digits, '.', '_', ':' and '-'.
+func validClientID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, r := range id {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._:-", r)
+		if !ok {
+			return false
 		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	}
+	return true
+}
+
+// readClientID returns the valid id in dir/client_id, or "".
+func readClientID(dir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "client_id"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
 		return "", fmt.Errorf("read client id: %w", err)
+	}
+	if id := strings.TrimSpace(string(b)); validClientID(id) {
+		return id, nil
+	}
+	return "", nil
+}
+
+// loadClientID returns the id in dir/client_id as it is (the skills'
+// "client-<ts>-<random>" included), creating a UUID there (0600) only
+// when the file is absent, empty or not an id.
+func loadClientID(dir string) (string, error) {
+	id, err := readClientID(dir)
+	if err != nil || id != "" {
+		return id, err
 	}
 	return newClientID(dir)
 }
 
-// newClientID writes a fresh UUID to dir/client_id (0600).
+// newClientID writes a fresh UUID to dir/client_id (0600) unless the
+// file holds a valid id already (one the skills made is never
+// overwritten); the fresh id is returned either way.
 func newClientID(dir string) (string, error) {
 	id := uuid.NewString()
+	if cur, err := readClientID(dir); err != nil || cur != "" {
+		return id, err
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("save client id: %w", err)
 	}
@@ -245,21 +296,31 @@ func newClientID(dir string) (string, error) {
 // savedToken is the anonymous token as kept on disk (0600): the API
 // issues one per client id per 7 days, so a restart must reuse it.
 type savedToken struct {
-	Token     string    `json:"token"`
+	Token     string    `json:"token,omitempty"`
 	UserID    string    `json:"user_id,omitempty"`
 	ClientID  string    `json:"client_id"`
+	IssuedAt  time.Time `json:"issued_at,omitempty"`
 	ExpiresAt time.Time `json:"expires_at,omitempty"`
 }
 
 func tokenPath(dir string) string { return filepath.Join(dir, "token.json") }
 
-func loadToken(dir, clientID string) (savedToken, bool) {
+// readToken returns the saved record, with or without a token.
+func readToken(dir string) (savedToken, bool) {
 	b, err := os.ReadFile(tokenPath(dir))
 	if err != nil {
 		return savedToken{}, false
 	}
 	var t savedToken
-	if json.Unmarshal(b, &t) != nil || t.Token == "" || t.ClientID != clientID {
+	if json.Unmarshal(b, &t) != nil {
+		return savedToken{}, false
+	}
+	return t, true
+}
+
+func loadToken(dir, clientID string) (savedToken, bool) {
+	t, ok := readToken(dir)
+	if !ok || t.Token == "" || t.ClientID != clientID {
 		return savedToken{}, false
 	}
 	if !t.ExpiresAt.IsZero() && time.Now().After(t.ExpiresAt) {
@@ -279,7 +340,20 @@ func saveToken(dir string, t savedToken) error {
 	return nil
 }
 
-func removeToken(dir string) { _ = os.Remove(tokenPath(dir)) }
+// forgetToken drops the saved token but keeps when it was issued, which
+// dates the end of the one-token-per-7-days limit.
+func forgetToken(dir string) {
+	t, ok := readToken(dir)
+	if !ok || t.Token == "" {
+		return
+	}
+	t.Token, t.ExpiresAt = "", time.Time{}
+	if t.IssuedAt.IsZero() {
+		_ = os.Remove(tokenPath(dir))
+		return
+	}
+	_ = saveToken(dir, t)
+}
 
 // sleep waits d or until ctx ends.
 func sleep(ctx context.Context, d time.Duration) error {

@@ -33,7 +33,7 @@ type env struct {
 
 func testConfig(t testing.TB, fake *nemotest.Server) Config {
 	return Config{
-		APIURL: fake.URL, ConfigDir: t.TempDir(), ExecPath: "/usr/local/bin/mcp-audioedit",
+		APIURL: fake.URL, ConfigDir: t.TempDir(), DataDir: t.TempDir(), ExecPath: "/usr/local/bin/mcp-audioedit",
 		PollInterval: 5 * time.Millisecond, RetryWait: 5 * time.Millisecond, StuckAfter: 2 * time.Second,
 		OutputDir: t.TempDir(),
 	}

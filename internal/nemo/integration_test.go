@@ -21,7 +21,7 @@ func TestIntegration(t *testing.T) {
 	if tok == "" {
 		t.Skip("NEMO_TOKEN not set")
 	}
-	cfg := Config{APIURL: os.Getenv("NEMO_API_URL"), Token: tok, ConfigDir: t.TempDir(), OutputDir: t.TempDir(), PollInterval: 10 * time.Second}
+	cfg := Config{APIURL: os.Getenv("NEMO_API_URL"), Token: tok, ConfigDir: t.TempDir(), DataDir: t.TempDir(), OutputDir: t.TempDir(), PollInterval: 10 * time.Second}
 	b, err := New(cfg, openStore(t, t.TempDir()), zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
