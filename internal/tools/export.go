@@ -30,7 +30,7 @@ type ExportInput struct {
 	SessionID   string `json:"session_id,omitempty" jsonschema:"Session to render. Omit to use the current session."`
 	Format      string `json:"format,omitempty" jsonschema:"Output format, default mp4. Audio only: mp3 wav m4a aac.,enum=mp4,enum=mov,enum=mkv,enum=webm,enum=mp3,enum=wav,enum=m4a,enum=aac"`
 	Quality     string `json:"quality,omitempty" jsonschema:"Encoding quality, default high.,enum=high,enum=medium,enum=low"`
-	Resolution  string `json:"resolution,omitempty" jsonschema:"Video size: 1080p (default for video) 720p 4k or WIDTHxHEIGHT such as 1080x1920."`
+	Resolution  string `json:"resolution,omitempty" jsonschema:"Video size: 1080p (default; a vertical video stays vertical, 1080x1920), 720p, 480p, 1440p, 4k, an aspect ratio reframed by centre crop: 9:16 (1080x1920), 1:1 (1080x1080), 4:5 (1080x1350), 16:9 (1920x1080); vertical, square, or WIDTHxHEIGHT such as 1080x1920."`
 	OutputPath  string `json:"output_path,omitempty" jsonschema:"Absolute path of the file to write. Omit to write into the server's output folder."`
 	File        string `json:"file,omitempty" jsonschema:"Render one media file of the session (id or name) instead of the whole timeline."`
 	WaitSeconds int    `json:"wait_seconds,omitempty" jsonschema:"Seconds to wait for the render, 0-50, default 45. A job still running returns its job_id for export_status."`
