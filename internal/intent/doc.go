@@ -1,7 +1,19 @@
-// Package intent turns what a user types, in English or Chinese, into an
-// action (Route) and a list of edit operations with parameters (Parse). It is
-// pure, deterministic Go with no knowledge of MCP, ffmpeg or the cloud
-// backend, so a CLI or a test can use it alone.
+// Package intent turns what a user types, in English or Chinese, into one
+// typed Plan (Parse): where the text goes (Action), the edit operations
+// with their parameters, the export asked for (format, file, resolution),
+// and the clauses refused with the reason. It is pure, deterministic Go
+// with no knowledge of MCP, ffmpeg or the cloud backend, so a CLI or a test
+// can use it alone.
+//
+// The rule is that nothing is guessed: every clause ends as operations, an
+// export request, a "don't export", a command, politeness, a declined
+// (negated) operation, or a refusal (Plan.Clauses). Out-of-range values
+// (-100 LUFS, 80 dB, a 3x speed) are refused, never replaced by a default.
+// A refused clause that names its own operation leaves the rest standing;
+// one that qualifies the others ("... but only where he speaks", "don't
+// touch the intro") holds the whole plan (Plan.Held). An export is not
+// started when any clause was refused (Plan.ExportToStart). The sentence
+// for a result's first line is Plan.RefusalLine.
 //
 // # Text preparation
 //
@@ -25,61 +37,68 @@
 // last") is merged back into its neighbour, so "fade in and out", "between
 // 1:00 and 2:00", "sync audio and video" and "trim silence at the start and
 // end" each stay one clause. Longer fragments that match nothing are
-// returned in Plan.Unparsed (politeness such as "please" is dropped).
+// refused as not understood (politeness such as "please" is dropped).
 //
 // # Routing
 //
-// Route maps text to the routing table of the backend protocol:
+// Plan.Action (Route is a shorthand) follows the routing table of the
+// backend protocol:
 //
 //	export, 导出, download, 下载, render, send me the video, 发给我, save as  -> ActionExport
 //	credits, 积分, balance, 余额, quota, 额度                                 -> ActionCredits
 //	status, 状态, progress, 进度, show tracks, 轨道, timeline, 时间线          -> ActionState
 //	upload, 上传                                                             -> ActionUpload
+//	start a new project, new session, 新建项目                               -> ActionNewSession
 //	everything else                                                          -> ActionEdit
 //
-// Only short commands route away from edit. Text routes to a command only
-// when every clause is a command (at most 12 words or 24 Chinese
-// characters) or politeness, and:
-//   - no clause holds an edit operation Parse would return: "remove noise and
-//     then export", "trim silence at the start of the upload" and "normalize
-//     the download volume" are edits (Parse sets ThenExport for the first);
-//   - no clause holds a word that asks the agent for an edit this package
-//     cannot parse (add, generate, replace, "with subtitles", 字幕, 添加...):
-//     "add background music and export" and "export the video with subtitles"
-//     are edits for the agent.
-//
-// Within a clause a status word wins ("export status", "how's the export
-// going" are state); otherwise the command named first wins. Across clauses
-// the first command wins. "balance" followed by the, left, levels,
-// channels... is the verb, not an account ("balance the left and right
-// channels" is an edit). Text that is only a file name or path is
-// ActionUpload ("a file is given"). Participles are not edit triggers, so "download
-// the denoised version" is an export. Empty text is ActionEdit.
+// Only short commands route away from edit: every clause must be a command
+// (at most 12 words or 24 Chinese characters) or politeness, with no
+// operation, no refusal and no edit word (add, replace, 字幕...). A command
+// word after a negation is not a command: "don't export yet", "do not
+// render", 不要导出, "no export" set Plan.NoExport and route to edit.
+// Within a clause a status word wins ("export status" is state). "balance"
+// followed by the, left, channels... is the verb, not an account. Text that
+// is only a file name or path is ActionUpload; empty text is ActionEdit.
 //
 // # Operations
 //
 // Each clause yields operations in text order; one clause may name several
-// ("denoise and normalize" after splitting, or "denoise normalize" within
-// one clause, whose parameters are read from the text between triggers).
-// Rules where the product brief is silent:
-//   - A trigger after a negation in the same clause ("don't", "without",
-//     "skip", 不要, 别, 不用) is dropped: "export without normalizing" has no
-//     loudness op.
-//   - Filler-word removal ("um", "uh", "filler words", 语气词, 口头禅) is not
-//     supported: such a clause goes to Unparsed even if it says "gaps".
-//   - Volume yields to denoise and loudness in the same clause: "normalize
-//     the volume"/音量标准化 is loudness, "turn down the hum" is denoise.
-//     "level" is loudness only when nothing else matched ("noise level").
+// ("denoise normalize"), whose parameters are read from the text between
+// triggers. Rules where the product brief is silent:
+//   - A negation ("don't", "without", "skip", "no export", 不要, 别, 不用)
+//     ends the positive part of a clause; what follows it is declined when it
+//     names an operation, export or a known thing (music, subtitles), else
+//     the clause is refused as a constraint that cannot be checked.
+//   - Requests no engine here renders are refused with the reason: filler
+//     words (um, uh, 语气词: no speech recognizer), music, cropping and
+//     reframing, subtitles/translation, pitch, reverb, titles, compressors,
+//     EQ beyond the presets.
+//   - Words that limit an operation to part of the recording (after, before,
+//     where, the intro, the second question, 之后, 开头...) must come with a
+//     time range; otherwise the clause is refused ("give times, e.g.
+//     0:10-0:20"). Ranges are timeline times as for cut: "denoise 0:10-0:20",
+//     "only the first minute" (0..60), "the last 30 seconds", "after 2:00".
+//     Denoise, trim silence, volume, speed, mute and bleep take a range; the
+//     others refuse one. Mute and bleep need one.
+//   - Trim silence "at the start and (the) end", 开头和结尾 sets Edges (only
+//     leading/trailing silence); "the pause after 2:00" is FirstOnly.
+//   - Speed 0.5-2x ("1.5x", "by 50%", "to 80%", "slow down by 2x" = 0.5x);
+//     without an amount it is refused. Mono/stereo: the last named wins.
+//     Balance: "balance the left and right channels" equalizes; "pan 30%
+//     left" is -0.3, "pan hard right" 1; a pan without an amount is refused.
+//     Hum: 50 or 60 Hz if said, else detected. EQ presets: high-pass (80 Hz
+//     or 20-300 Hz as said), warmer, brighter, de-ess, bass (+6 dB, "less
+//     bass" -6 dB, or ±12 dB as said). Leveler: "make both speakers equally
+//     loud", 音量一致. Breaths: "remove breaths", 去除呼吸声.
 //   - Cut and keep need a verb (cut, remove, delete, trim, 删除, 剪掉... or
 //     keep, "trim to", "cut down to", 只保留, 截取...) and a range, and only
-//     apply in a clause with no other operation: "remove the noise in the
-//     first 10 s" is denoise, "fade out the last 3 seconds" is a fade.
-//     Ranges: "first 10 s" 0..10; "last 5 s", 最后/后5秒 -5..0 (End 0 is the
-//     end); "1:00 to 1:30", "10-25", "between 1 and 2 minutes" (a bare number
-//     takes the unit of the other end); "from/after 2:00", 从2:00开始 2:00..end;
-//     "before 0:10" 0..10; for keep also "to 30 s" or a bare length 0..30.
-//     Reversed ranges are swapped; empty ones dropped. A cut verb without a
-//     range yields nothing.
+//     apply in a clause with no other operation: "fade out the last 3
+//     seconds" is a fade. Ranges: "first 10 s" 0..10; "last 5 s", 最后/后5秒
+//     -5..0 (End 0 is the end); "1:00 to 1:30", "10-25", "between 1 and 2
+//     minutes" (a bare number takes the unit of the other end); "from/after
+//     2:00", 从2:00开始 2:00..end; "before 0:10" 0..10; for keep also "to 30
+//     s" or a bare length 0..30. Reversed ranges are swapped. A cut verb
+//     without a range is refused.
 //   - Denoise: gentle/light/slight/轻微 0.5, strong/aggressive/heavy/
 //     completely/强力/彻底 1.0, "70%" or "strength 0.7" as given; model
 //     fast/quick/rnnoise/快速 "fast", best/neural/AI/high quality/最佳 "best",
@@ -90,8 +109,8 @@
 //     shorten verb (shorten, tighten, compress, reduce, 缩短) one after
 //     to/到 is ShortenTo, and shorten without a length is DefaultShortenTo
 //     (0.5 s). Any other length is MinPause; a dB number is ThresholdDB.
-//   - Loudness: positive targets are read as negative; targets outside
-//     -70..-5 LUFS and peaks outside -20..0 dBTP are ignored. "dB" in a
+//   - Loudness: unsigned targets are read as negative; targets outside
+//     -60..-5 LUFS and peaks outside -20..0 dBTP are refused. "dB" in a
 //     loudness clause is LUFS unless it is near "peak"/"ceiling"/峰值. Presets
 //     apply when no number is given: ATSC -24, broadcast/EBU/R128/TV -23,
 //     Spotify/YouTube/streaming/TikTok -14, podcast -16.
@@ -101,7 +120,9 @@
 //     without direction is both. Consecutive fade ops are merged.
 //   - Volume: sign or direction word; "double"/加倍 +6 dB, "halve"/减半 -6
 //     dB, "by 50%" and "2x" convert to dB; a direction alone is
-//     ±DefaultGainDB (3 dB); "adjust the volume" alone yields nothing.
+//     ±DefaultGainDB (3 dB); "adjust the volume" alone is refused, and so
+//     are gains beyond ±60 dB, fades over 600 s, pauses over 60 s, more than
+//     100 undo steps.
 //   - Undo/redo take the first whole number as Count ("undo the last 2
 //     edits", "撤销两步", "twice"); undo wins over anything else in its clause.
 //   - Neighbouring ops of the same kind (denoise, trim_silence, loudness,
@@ -109,12 +130,13 @@
 //
 // # Export
 //
-// Plan.Format is the last of mp4 mov mkv webm mp3 wav m4a aac named outside
-// a file name and not after a determiner ("the wav", "this mp4", 原mp4 name
-// the input) unless an export verb comes just before it ("send me the mp3",
-// "convert the wav to mp3" gives mp3). A format, "export"/"render"/导出/渲染 anywhere, or
-// "download"/"send me"/"save as"/下载/发给我 in a clause without an
-// operation sets Plan.ThenExport. Resolutions such as "1080p" are not
-// captured. Text that is only an export ("export as mp3") gives ErrNoOps with
-// ThenExport and Format set: callers should route it first.
+// Plan.Export.Format is the last of mp4 mov mkv webm mp3 wav m4a aac named
+// outside a file name and not after a determiner ("the wav", "this mp4",
+// 原mp4 name the input) unless an export verb comes just before it ("send
+// me the mp3", "convert the wav to mp3" gives mp3); Resolution is 1080p,
+// 720p, 4k, WIDTHxHEIGHT if named; File is Plan.Target. A format, a
+// resolution, "export"/"render"/导出/渲染, or "download"/"send me"/"save
+// as"/下载/发给我 in a clause without an operation sets Plan.Export, unless
+// the text says not to export (Plan.NoExport). Text that is only an export
+// ("export as mp3", 导出mp3) is ActionExport with the format.
 package intent

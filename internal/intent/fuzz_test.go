@@ -1,8 +1,6 @@
 package intent
 
 import (
-	"errors"
-	"math"
 	"testing"
 )
 
@@ -31,36 +29,17 @@ func FuzzParse(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		p, err := Parse(s)
-		if err != nil && !errors.Is(err, ErrEmpty) && !errors.Is(err, ErrNoOps) {
-			t.Fatalf("Parse(%q): unexpected error %v", s, err)
-		}
-		if err == nil && len(p.Ops) == 0 {
-			t.Fatalf("Parse(%q): no ops and no error", s)
-		}
-		if p.Format != "" && !formatRe.MatchString(p.Format) {
-			t.Fatalf("Parse(%q): format %q", s, p.Format)
+		p := Parse(s)
+		if p.Export != nil && p.Export.Format != "" && !formatRe.MatchString(p.Export.Format) {
+			t.Fatalf("Parse(%q): format %q", s, p.Export.Format)
 		}
 		for _, op := range p.Ops {
-			if !op.Kind.Valid() {
-				t.Fatalf("Parse(%q): invalid kind %q", s, op.Kind)
+			checkOp(t, s, op)
+		}
+		for _, r := range p.Refused {
+			if r.Reason == "" {
+				t.Fatalf("Parse(%q): refusal without a reason", s)
 			}
-			for _, v := range []float64{op.Strength, op.ThresholdDB, op.MinPause, op.Margin, op.ShortenTo,
-				op.TargetLUFS, op.TruePeak, op.Start, op.End, op.FadeIn, op.FadeOut, op.GainDB} {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					t.Fatalf("Parse(%q): non-finite value in %+v", s, op)
-				}
-			}
-			if op.Strength < 0 || op.Strength > 1 {
-				t.Fatalf("Parse(%q): strength %v out of 0..1", s, op.Strength)
-			}
-			if op.TargetLUFS > 0 || op.TruePeak > 0 || op.Count < 0 || op.FadeIn < 0 || op.FadeOut < 0 {
-				t.Fatalf("Parse(%q): bad sign in %+v", s, op)
-			}
-			if (op.Kind == KindCut || op.Kind == KindKeep) && op.End != 0 && op.End <= op.Start {
-				t.Fatalf("Parse(%q): empty range %+v", s, op)
-			}
-			_ = op.Describe()
 		}
 	})
 }
@@ -71,7 +50,7 @@ func FuzzRoute(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		switch a := Route(s); a {
-		case ActionEdit, ActionExport, ActionCredits, ActionState, ActionUpload:
+		case ActionEdit, ActionExport, ActionCredits, ActionState, ActionUpload, ActionNewSession:
 		default:
 			t.Fatalf("Route(%q) = %q", s, a)
 		}

@@ -1,7 +1,7 @@
 package intent
 
 import (
-	"errors"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -18,6 +18,8 @@ const (
 	ActionCredits Action = "credits" // "credits" / "积分" / "balance" / "余额"
 	ActionState   Action = "state"   // "status" / "状态" / "show tracks" / "show the timeline"...
 	ActionUpload  Action = "upload"  // "upload" / "上传"
+	// ActionNewSession: "start a new project", "new session", 新建项目.
+	ActionNewSession Action = "new_session"
 )
 
 // Kind names one edit operation.
@@ -35,13 +37,43 @@ const (
 	KindSync        Kind = "sync"         // "sync audio to video" / "align the audio with the video" / 音画同步 / 同步音频
 	KindUndo        Kind = "undo"         // "undo", "undo the last 2 edits", 撤销
 	KindRedo        Kind = "redo"         // "redo", 重做
+	KindSpeed       Kind = "speed"        // "speed up 1.5x", "slow down to 0.8x", 加速1.5倍 (pitch kept)
+	KindChannels    Kind = "channels"     // "convert to mono", "make it stereo", 转成单声道
+	KindBalance     Kind = "balance"      // "pan 30% left", "balance left and right", 左右声道平衡
+	KindHum         Kind = "hum"          // "remove the hum", 去除嗡嗡声 / 电流声 (notch at the detected 50/60 Hz)
+	KindEQ          Kind = "eq"           // presets: high-pass 80 Hz, warmer, brighter, de-ess, bass boost
+	KindLevel       Kind = "level"        // "make both speakers equally loud", 让两个人音量一致
+	KindMute        Kind = "mute"         // "mute 1:00-1:05", 静音1:00到1:05
+	KindBleep       Kind = "bleep"        // "bleep 0:42-0:43", 哔掉
+	KindBreaths     Kind = "breaths"      // "remove breaths", 去除呼吸声
 )
 
 // Kinds lists every Kind in a fixed order (the order Capabilities uses).
 var Kinds = []Kind{
 	KindDenoise, KindTrimSilence, KindLoudness, KindCut, KindKeep,
 	KindFade, KindVolume, KindSync, KindUndo, KindRedo,
+	KindSpeed, KindChannels, KindBalance, KindHum, KindEQ, KindLevel, KindMute, KindBleep, KindBreaths,
 }
+
+// EQ presets (Op.Preset).
+const (
+	EQHighPass = "highpass" // high-pass at 80 Hz: rumble, handling noise
+	EQWarmer   = "warmer"   // +3 dB low shelf at 200 Hz, -2 dB high shelf at 8 kHz
+	EQBrighter = "brighter" // +3 dB high shelf at 5 kHz
+	EQDeEss    = "deess"    // de-esser on 5-9 kHz sibilance
+	EQBass     = "bass"     // +6 dB low shelf at 100 Hz (Op.GainDB when given)
+)
+
+// Limits on values; a value outside is refused, never replaced.
+const (
+	MinSpeed, MaxSpeed = 0.5, 2.0
+	MinLUFS, MaxLUFS   = -60.0, -5.0
+	MinPeak, MaxPeak   = -20.0, 0.0
+	MaxGain            = 60.0
+	MaxFade            = 600.0
+	MaxPause           = 60.0
+	MaxSteps           = 100
+)
 
 // Valid reports whether k is one of the kinds in Kinds.
 func (k Kind) Valid() bool {
@@ -94,27 +126,141 @@ type Op struct {
 	GainDB float64 `json:"gain_db,omitempty"`
 	// undo / redo
 	Count int `json:"count,omitempty"` // 0 or 1 = one step
+	// trim_silence: Edges "start", "end" or "both" trims only leading
+	// and/or trailing silence; FirstOnly removes only the first pause of
+	// the range ("the pause after 2:00").
+	Edges     string `json:"edges,omitempty"`
+	FirstOnly bool   `json:"first_only,omitempty"`
+	// speed: tempo factor (0.5..2), pitch kept.
+	Factor float64 `json:"factor,omitempty"`
+	// channels: 1 mono, 2 stereo.
+	Channels int `json:"channels,omitempty"`
+	// balance: Pan -1 (left) .. +1 (right); Equalize levels the two
+	// channels against each other instead.
+	Pan      float64 `json:"pan,omitempty"`
+	Equalize bool    `json:"equalize,omitempty"`
+	// hum: mains frequency if the user said it (50 or 60); 0 = detect.
+	MainsHz float64 `json:"mains_hz,omitempty"`
+	// eq: one of the EQ presets; GainDB holds the bass boost if given,
+	// FreqHz the high-pass corner if given (default 80).
+	Preset string  `json:"preset,omitempty"`
+	FreqHz float64 `json:"freq_hz,omitempty"`
 	// multitrack kinds (multitrack.go); Title also uses Start/End.
 	Music *MusicSpec `json:"music,omitempty"`
 	Title *TitleSpec `json:"title,omitempty"`
 	Frame *FrameSpec `json:"frame,omitempty"`
 }
 
-// Plan is what Parse found in one instruction.
-type Plan struct {
-	Ops        []Op     `json:"ops"`
-	Target     string   `json:"target,omitempty"`      // file the instruction names ("interview.wav"); "file 2"/"the second file" -> "#2"
-	ThenExport bool     `json:"then_export,omitempty"` // "... and export it as mp3"
-	Format     string   `json:"format,omitempty"`      // export format named in the text (mp4 mov mkv webm mp3 wav m4a aac), if any
-	Unparsed   []string `json:"unparsed,omitempty"`    // clauses that matched nothing (normalized: lower case, half-width)
+// Ranged reports whether the op applies to a time range only (Start/End
+// in timeline time, as for cut) rather than the whole recording.
+func (o Op) Ranged() bool {
+	switch o.Kind {
+	case KindCut, KindKeep:
+		return true
+	}
+	return o.Start != 0 || o.End != 0
 }
 
-// ErrEmpty is returned by Parse for empty or whitespace-only text.
-var ErrEmpty = errors.New("intent: empty instruction")
+// Plan is everything one instruction asks for: where it goes (Action),
+// the operations to record, the export to start, and the clauses refused
+// with the reason. Every clause ends in exactly one of these (see Clauses).
+type Plan struct {
+	Action Action `json:"action"`
+	Ops    []Op   `json:"ops,omitempty"`
+	// Export is the export the text asks for ("... and export as mp3"); nil
+	// when none, or when the text said not to (NoExport).
+	Export *ExportRequest `json:"export,omitempty"`
+	// NoExport: the text said not to export or render ("don't export yet").
+	NoExport bool `json:"no_export,omitempty"`
+	// Refused lists the clauses not applied, with why.
+	Refused []Refusal `json:"refused,omitempty"`
+	// Held: a refused clause qualifies the others ("... but only where he
+	// speaks"), so no operation and no export may be applied.
+	Held bool `json:"held,omitempty"`
+	// Target is the file the instruction names ("interview.wav"); "file
+	// 2"/"the second file" -> "#2".
+	Target string `json:"target,omitempty"`
+	// Clauses is how each clause ended, in order.
+	Clauses []Clause `json:"-"`
+}
 
-// ErrNoOps is returned by Parse when the text names no operation it knows;
-// callers should show Capabilities.
-var ErrNoOps = errors.New("intent: no edit operation recognized")
+// ExportRequest is an export asked for in the text.
+type ExportRequest struct {
+	Format     string `json:"format,omitempty"`     // mp4 mov mkv webm mp3 wav m4a aac; "" = default
+	File       string `json:"file,omitempty"`       // the file named (Plan.Target)
+	Resolution string `json:"resolution,omitempty"` // "1080p", "720p", "4k", "1080x1920"
+}
+
+// Refusal is a clause not applied.
+type Refusal struct {
+	Clause string `json:"clause"`
+	Reason string `json:"reason"`
+	// Independent: the clause names its own operation, so the rest of the
+	// instruction stands without it.
+	Independent bool `json:"independent"`
+}
+
+// Outcome is how one clause ended.
+type Outcome string
+
+// The outcomes of a clause.
+const (
+	OutOps      Outcome = "ops"       // one or more operations
+	OutExport   Outcome = "export"    // an export request (or its format/resolution)
+	OutNoExport Outcome = "no_export" // "don't export", 不要导出
+	OutDeclined Outcome = "declined"  // a negated operation: "don't normalize", "without music"
+	OutCommand  Outcome = "command"   // status, credits, upload, new session
+	OutPolite   Outcome = "polite"    // "please", "thanks"
+	OutRefused  Outcome = "refused"   // in Plan.Refused
+)
+
+// Clause is one clause of the text and how it ended.
+type Clause struct {
+	Text    string  `json:"text"`
+	Outcome Outcome `json:"outcome"`
+}
+
+// Applicable returns the ops to apply: none when Held.
+func (p Plan) Applicable() []Op {
+	if p.Held {
+		return nil
+	}
+	return p.Ops
+}
+
+// ExportToStart returns the export to start, or nil: none when held or
+// when any clause was refused (a render missing part of what was asked is
+// not started; the caller says so).
+func (p Plan) ExportToStart() *ExportRequest {
+	if p.Held || len(p.Refused) > 0 || p.NoExport {
+		return nil
+	}
+	return p.Export
+}
+
+// RefusalLine is the sentence a result's first line starts with when
+// clauses were refused: "I did not apply: 'boost the bass' (no EQ yet)."
+// It is "" when nothing was refused.
+func (p Plan) RefusalLine() string {
+	if len(p.Refused) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, r := range p.Refused {
+		parts = append(parts, fmt.Sprintf("'%s' (%s)", r.Clause, r.Reason))
+	}
+	s := "I did not apply: " + strings.Join(parts, "; ") + "."
+	switch {
+	case p.Held && len(p.Ops) > 0:
+		s += " It qualifies the rest, so nothing else was applied either."
+	case len(p.Ops) > 0:
+		s += " The rest stands alone and was applied."
+	}
+	if p.Export != nil && !p.NoExport {
+		s += " Not exported, since part of the instruction was refused."
+	}
+	return s
+}
 
 // Capabilities returns a short human list of what can be said, one line per
 // kind with an English and a Chinese example, in the order of Kinds.
@@ -130,12 +276,40 @@ func Capabilities() []string {
 		`sync audio to video: "sync audio to video" / "音画同步"`,
 		`undo: "undo", "undo the last 2 edits" / "撤销"`,
 		`redo: "redo" / "重做"`,
+		`change speed, pitch kept (0.5-2x): "speed up 1.25x", "speed up 1:00-2:00 by 1.5x" / "加速1.5倍"`,
+		`mono or stereo: "convert to mono" / "转成单声道"`,
+		`left/right balance: "balance the left and right channels", "pan 30% left" / "左右声道平衡"`,
+		`remove mains hum (50/60 Hz detected): "remove the hum" / "去除电流声"`,
+		`EQ presets: "high-pass at 80 Hz", "make it warmer", "brighter", "de-ess", "boost the bass" / "增强低音"`,
+		`level speakers: "make both speakers equally loud" / "让两个人的音量一致"`,
+		`mute a range: "mute 1:00-1:05" / "静音1:00到1:05"`,
+		`bleep a range: "bleep 0:42-0:43" / "哔掉0:42到0:43"`,
+		`remove breaths: "remove breaths" / "去除呼吸声"`,
 	}, multitrackCapabilities...)
 }
 
 // Describe returns a one-line human description of the op, such as
 // "remove background noise (strength 0.5)" or "cut 0:10-0:25".
 func (o Op) Describe() string {
+	s := o.describe()
+	if o.Ranged() && rangedKinds[o.Kind] {
+		s += " " + rangeWords(o.Start, o.End)
+	}
+	return s
+}
+
+func rangeWords(start, end float64) string {
+	switch {
+	case start < 0 && end == 0:
+		return "in the last " + num(-start) + " s"
+	case end == 0:
+		return "from " + clock(start) + " to the end"
+	default:
+		return "at " + clock(start) + "-" + clock(end)
+	}
+}
+
+func (o Op) describe() string {
 	switch o.Kind {
 	case KindDenoise:
 		var opts []string
@@ -152,9 +326,20 @@ func (o Op) Describe() string {
 		return s
 	case KindTrimSilence:
 		var s string
-		if o.ShortenTo > 0 {
+		switch {
+		case o.Edges == "both":
+			return "trim the silence at the start and the end"
+		case o.Edges == "start":
+			return "trim the silence at the start"
+		case o.Edges == "end":
+			return "trim the silence at the end"
+		case o.FirstOnly && o.ShortenTo > 0:
+			s = "shorten the first pause"
+		case o.FirstOnly:
+			s = "remove the first pause"
+		case o.ShortenTo > 0:
 			s = "shorten pauses"
-		} else {
+		default:
 			s = "remove silences"
 		}
 		if o.MinPause > 0 {
@@ -202,6 +387,57 @@ func (o Op) Describe() string {
 		return "change volume by " + signed(o.GainDB) + " dB"
 	case KindSync:
 		return "sync audio to video"
+	case KindSpeed:
+		return "change speed to " + num(o.Factor) + "x (pitch kept)"
+	case KindChannels:
+		if o.Channels == 1 {
+			return "convert to mono"
+		}
+		return "convert to stereo"
+	case KindBalance:
+		switch {
+		case o.Equalize:
+			return "balance the left and right channels"
+		case o.Pan < 0:
+			return "pan " + num(-o.Pan*100) + "% left"
+		default:
+			return "pan " + num(o.Pan*100) + "% right"
+		}
+	case KindHum:
+		if o.MainsHz > 0 {
+			return "remove " + num(o.MainsHz) + " Hz hum and its harmonics"
+		}
+		return "remove mains hum (50/60 Hz detected) and its harmonics"
+	case KindEQ:
+		switch o.Preset {
+		case EQHighPass:
+			f := o.FreqHz
+			if f == 0 {
+				f = 80
+			}
+			return "high-pass filter at " + num(f) + " Hz"
+		case EQWarmer:
+			return "EQ: warmer"
+		case EQBrighter:
+			return "EQ: brighter"
+		case EQDeEss:
+			return "de-ess"
+		case EQBass:
+			g := o.GainDB
+			if g == 0 {
+				g = 6
+			}
+			return "boost the bass by " + num(g) + " dB"
+		}
+		return "EQ " + o.Preset
+	case KindLevel:
+		return "level the speakers to one loudness"
+	case KindMute:
+		return "mute"
+	case KindBleep:
+		return "bleep"
+	case KindBreaths:
+		return "remove breaths between phrases"
 	case KindUndo, KindRedo:
 		n := o.Count
 		if n < 1 {
@@ -271,5 +507,88 @@ func clock(sec float64) string {
 	if neg {
 		out = "-" + out
 	}
+	return out
+}
+
+// Compact is a stable one-line form of the plan, used by the table test
+// and the benchmark's coverage table: "action=edit ops=[denoise;
+// loudness target_lufs=-16] export{format=mp3}" with refusals as
+// refused['clause': reason].
+func (p Plan) Compact() string {
+	var b strings.Builder
+	b.WriteString("action=" + string(p.Action))
+	if p.Target != "" {
+		b.WriteString(" target=" + p.Target)
+	}
+	if len(p.Ops) > 0 {
+		var ops []string
+		for _, o := range p.Ops {
+			ops = append(ops, o.compact())
+		}
+		b.WriteString(" ops=[" + strings.Join(ops, "; ") + "]")
+	}
+	if e := p.Export; e != nil {
+		var f []string
+		for _, kv := range [][2]string{{"format", e.Format}, {"file", e.File}, {"res", e.Resolution}} {
+			if kv[1] != "" {
+				f = append(f, kv[0]+"="+kv[1])
+			}
+		}
+		b.WriteString(" export{" + strings.Join(f, ",") + "}")
+	}
+	if p.NoExport {
+		b.WriteString(" no_export")
+	}
+	for _, r := range p.Refused {
+		dep := ""
+		if !r.Independent {
+			dep = " dependent"
+		}
+		fmt.Fprintf(&b, " refused['%s'%s: %s]", r.Clause, dep, r.Reason)
+	}
+	if p.Held {
+		b.WriteString(" held")
+	}
+	return b.String()
+}
+
+// compact writes an op as its kind and its non-zero fields, in JSON order;
+// nested objects as name{field=value,...}.
+func (o Op) compact() string {
+	raw, _ := json.Marshal(o)
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.UseNumber()
+	if _, err := dec.Token(); err != nil {
+		return string(o.Kind)
+	}
+	parts := []string{string(o.Kind)}
+	for _, kv := range compactFields(dec) {
+		if !strings.HasPrefix(kv, "kind=") {
+			parts = append(parts, kv)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// compactFields reads the fields of the object whose '{' dec has just
+// read, up to its '}'.
+func compactFields(dec *json.Decoder) []string {
+	var out []string
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return out
+		}
+		v, err := dec.Token()
+		if err != nil {
+			return out
+		}
+		if d, ok := v.(json.Delim); ok && d == '{' {
+			out = append(out, fmt.Sprintf("%v{%s}", k, strings.Join(compactFields(dec), ",")))
+			continue
+		}
+		out = append(out, fmt.Sprintf("%v=%v", k, v))
+	}
+	_, _ = dec.Token() // '}'
 	return out
 }

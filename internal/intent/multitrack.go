@@ -329,7 +329,7 @@ func parseTitle(c string) Op {
 	case dur > 0:
 		op.Start, op.End = 0, dur
 	default:
-		if rs := findRanges(rest, false); len(rs) > 0 {
+		if rs, _ := findRanges(rest, false); len(rs) > 0 {
 			op.Start, op.End = rs[0].Start, rs[0].End
 		} else if at >= 0 {
 			op.Start, op.End = at, at+DefaultTitleLen

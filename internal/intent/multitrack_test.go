@@ -56,10 +56,11 @@ func TestParseMultitrack(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.in, func(t *testing.T) {
-			got, err := Parse(tc.in)
-			if err != nil {
-				t.Fatalf("Parse(%q): %v", tc.in, err)
+			p := Parse(tc.in)
+			if len(p.Refused) > 0 {
+				t.Fatalf("Parse(%q): %s", tc.in, p.Compact())
 			}
+			got := Plan{Ops: p.Ops}
 			for _, op := range got.Ops {
 				if op.Music != nil { // dB to 2 decimals
 					op.Music.LevelDB = math.Round(op.Music.LevelDB*100) / 100
@@ -75,10 +76,10 @@ func TestParseMultitrack(t *testing.T) {
 func TestMultitrackNotParsed(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{"add subtitles", "remove the music", "add a title"} {
-		p, err := Parse(in)
+		p := Parse(in)
 		for _, op := range p.Ops {
 			if op.Kind == KindMusic || op.Kind == KindTitle {
-				t.Errorf("Parse(%q) = %+v, %v: want no music or title op", in, p, err)
+				t.Errorf("Parse(%q) = %s: want no music or title op", in, p.Compact())
 			}
 		}
 	}
@@ -86,10 +87,7 @@ func TestMultitrackNotParsed(t *testing.T) {
 
 func TestMultitrackDescribe(t *testing.T) {
 	t.Parallel()
-	p, err := Parse("add bed.mp3 as background music at 20%")
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := Parse("add bed.mp3 as background music at 20%")
 	if got, want := p.Ops[0].Describe(), "add background music bed.mp3 at 20% (-14 dB against the voice), ducked 10 dB under speech"; got != want {
 		t.Errorf("Describe = %q, want %q", got, want)
 	}

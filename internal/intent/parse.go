@@ -14,11 +14,11 @@ import (
 var splitRe = regexp.MustCompile(`\s*(?:;|,|、|&|\band then\b|\bthen\b|\band\b|\bafter that\b|\balso\b|\bbut\b|\bas well as\b|然后|接着|之后再|并且|以及|同时|还有|再|和|跟)\s*`)
 
 var (
-	negRe          = regexp.MustCompile(`\b(?:don'?t|do not|never|no need to|without|skip|not)\b|不要|别|不用|无需|不需要|跳过|不必`)
+	negRe          = regexp.MustCompile(`\b(?:don'?t|do not|never|no need to|without|skip|not)\b|\bno (?:export|render|download)|先别|先不|不要|别|不用|无需|不需要|跳过|不必`)
 	fillerRe       = regexp.MustCompile(`\bu+m+s?\b|\bu+h+s?\b|\ber+m+s?\b|\bfiller|\blike words\b|语气词|口头禅|填充词`)
 	undoRe         = regexp.MustCompile(`\bundo\b|撤销|撤消|撤回|\brevert\b|\bgo back\b|回退`)
 	redoRe         = regexp.MustCompile(`\bredo\b|重做`)
-	denoiseRe      = regexp.MustCompile(`\bnois(?:e|es|y)\b|\bdenois(?:e|er|ing)\b|\bde-nois(?:e|ing)\b|\bhiss(?:es|ing|y)?\b|\bhum\b|\bhumming\b|\bbuzz(?:es|ing|y)?\b|\bstatic\b|\bclean(?:ing|up)?\b|噪|杂音|嘶嘶|嗡嗡|电流声|清理|净化`)
+	denoiseRe      = regexp.MustCompile(`\bnois(?:e|es|y)\b|\bdenois(?:e|er|ing)\b|\bde-nois(?:e|ing)\b|\bhiss(?:es|ing|y)?\b|\bstatic\b|\bclean(?:ing|up)?\b|噪|杂音|嘶嘶|清理|净化`)
 	silenceRe      = regexp.MustCompile(`\bsilen(?:ce|ces|t)\b|\bpauses?\b|\bgaps?\b|\bdead air\b|\bquiet (?:parts|bits|sections|spots)\b|静音|停顿|沉默|空白|无声|静默|间隙|留白`)
 	loudRe         = regexp.MustCompile(`\bnormali[sz](?:e|ing|ation)\b|\bloudness\b|\blufs\b|\blkfs\b|\bloud enough\b|\bebu\b|\br128\b|响度|标准化|归一化|规范化`)
 	levelRe        = regexp.MustCompile(`\blevel(?:s|ing)?\b|\beven out\b|电平`)
@@ -35,7 +35,7 @@ var (
 	// "send me the mp3", "export the wav": a determiner after an export verb
 	// still names the output.
 	exportDetRe = regexp.MustCompile(`(?:export\w*|render\w*|download\w*|send|give|save|convert\w*|导出|下载)\s+(?:it\s+|me\s+)?(?:as\s+|to\s+|into\s+)?(?:the|this|that|my|your|an?)\s*$`)
-	politeRe    = regexp.MustCompile(`^(?:please|pls|plz|thanks|thank you|thx|ok|okay|now|for me|it|the (?:audio|video|file|track|recording|clip)|audio|video|good|great|好的|好|谢谢|请|帮我|麻烦你?|了|吧|一下|[\s'"\-.:]+)*$`)
+	politeRe    = regexp.MustCompile(`^(?:please|pls|plz|thanks|thank you|thx|so much|very much|a lot|kindly|could you|can you|would you|ok|okay|now|for me|it|the (?:audio|video|file|track|recording|clip)|audio|video|good|great|好的|好|谢谢|请|帮我|麻烦你?|了|吧|一下|[\s'"\-.:]+)*$`)
 	contRe      = regexp.MustCompile(`^(?:out|in|end|the end|ending|last|the last|first|the first|the rest|结尾|末尾|最后|结束|开头)\b`)
 	digitRe     = regexp.MustCompile(`[0-9]`)
 )
@@ -113,149 +113,12 @@ func standsAlone(c string) bool {
 }
 
 func hasAnyTrigger(c string) bool {
-	for _, re := range []*regexp.Regexp{denoiseRe, silenceRe, loudRe, levelRe, volumeRe, fadeRe, syncRe} {
-		if re.MatchString(c) {
+	for _, t := range triggers {
+		if t.re.MatchString(c) {
 			return true
 		}
 	}
-	return false
-}
-
-// trig is where a kind's trigger word starts in a clause.
-type trig struct {
-	kind Kind
-	pos  int
-}
-
-// findTriggers returns the first trigger of each non-range kind in c, in
-// text order. Rules: a trigger after a negation ("don't", "without", 不要)
-// is dropped and reported through negated; volume yields to denoise and
-// loudness in the same clause ("normalize the volume" is loudness, "turn
-// down the hum" is denoise); "level" counts as loudness only when nothing
-// else matched ("noise level" is denoise).
-func findTriggers(c string) (ts []trig, negated bool) {
-	negAt := len(c) + 1
-	if loc := negRe.FindStringIndex(c); loc != nil {
-		negAt = loc[0]
-	}
-	found := map[Kind]int{}
-	add := func(k Kind, re *regexp.Regexp) {
-		for _, loc := range re.FindAllStringIndex(c, -1) {
-			if loc[0] > negAt {
-				negated = true
-				continue
-			}
-			if _, ok := found[k]; !ok {
-				found[k] = loc[0]
-			}
-			return
-		}
-	}
-	add(KindDenoise, denoiseRe)
-	add(KindTrimSilence, silenceRe)
-	add(KindLoudness, loudRe)
-	add(KindVolume, volumeRe)
-	add(KindFade, fadeRe)
-	add(KindSync, syncRe)
-	if _, ok := found[KindDenoise]; ok {
-		delete(found, KindVolume)
-	}
-	if _, ok := found[KindLoudness]; ok {
-		delete(found, KindVolume)
-	}
-	if len(found) == 0 {
-		add(KindLoudness, levelRe)
-	}
-	for k, p := range found {
-		ts = append(ts, trig{k, p})
-	}
-	sort.Slice(ts, func(i, j int) bool { return ts[i].pos < ts[j].pos })
-	return ts, negated
-}
-
-// clauseResult is what one clause contributed.
-type clauseResult struct {
-	ops     []Op
-	export  bool // the clause asks for an export
-	handled bool // the clause meant something (ops, export, a format, a negation)
-}
-
-// parseClause turns one normalized clause into operations.
-func parseClause(c string) clauseResult {
-	var r clauseResult
-	if ops := parseMultitrack(c); len(ops) > 0 {
-		return clauseResult{ops: ops, handled: true, export: exportStrongRe.MatchString(c)}
-	}
-	if fillerRe.MatchString(c) {
-		return r // filler-word removal is not supported: reported as unparsed
-	}
-	if formatRe.MatchString(c) {
-		r.handled = true
-	}
-	if undoRe.MatchString(c) || redoRe.MatchString(c) {
-		k := KindUndo
-		if !undoRe.MatchString(c) {
-			k = KindRedo
-		}
-		r.ops = []Op{{Kind: k, Count: stepCount(c)}}
-		r.handled = true
-		return r
-	}
-	ts, negated := findTriggers(c)
-	r.handled = r.handled || negated
-	if exportStrongRe.MatchString(c) || (len(ts) == 0 && exportWeakRe.MatchString(c)) {
-		r.export, r.handled = true, true
-	}
-	if len(ts) > 0 {
-		for i, t := range ts {
-			from, to := t.pos, len(c)
-			if i == 0 {
-				from = 0
-			}
-			if i+1 < len(ts) {
-				to = ts[i+1].pos
-			}
-			if op, ok := parseKind(t.kind, c[from:to]); ok {
-				r.ops = append(r.ops, op)
-			}
-		}
-		r.handled = r.handled || len(r.ops) > 0
-		return r
-	}
-	if negRe.MatchString(c) {
-		return r
-	}
-	keep := keepVerbRe.MatchString(c) && !paddingRe.MatchString(c)
-	if keep || cutVerbRe.MatchString(c) {
-		k := KindCut
-		if keep {
-			k = KindKeep
-		}
-		for _, rg := range findRanges(c, keep) {
-			rg.Kind = k
-			r.ops = append(r.ops, rg)
-		}
-	}
-	r.handled = r.handled || len(r.ops) > 0
-	return r
-}
-
-func parseKind(k Kind, s string) (Op, bool) {
-	switch k {
-	case KindDenoise:
-		return parseDenoise(s), true
-	case KindTrimSilence:
-		return parseSilence(s), true
-	case KindLoudness:
-		return parseLoudness(s), true
-	case KindVolume:
-		return parseVolume(s)
-	case KindFade:
-		return parseFade(s), true
-	case KindSync:
-		return Op{Kind: KindSync}, true
-	}
-	return Op{}, false
+	return levelRe.MatchString(c)
 }
 
 var twiceRe = regexp.MustCompile(`\btwice\b|\bthrice\b`)
@@ -271,22 +134,23 @@ func stepCount(c string) int {
 	}
 	for _, it := range lex(c) {
 		if (it.unit == uBare || it.unit == uTimes) && it.val >= 1 && it.val == math.Trunc(it.val) {
-			return int(math.Min(it.val, 100))
+			return int(math.Min(it.val, MaxSteps+1))
 		}
 	}
 	return 0
 }
 
 var (
-	gentleRe      = regexp.MustCompile(`\b(?:gentl[ey]|light|lightly|slight|slightly|subtle|subtly|mild|mildly|a (?:little|bit)|soft|softly|moderate|moderately)\b|轻微|轻度|稍微|轻轻|适度|温和`)
-	strongRe      = regexp.MustCompile(`\b(?:strong|strongly|aggressive|aggressively|heavy|heavily|complete|completely|fully|max|maximum|hard|thorough|thoroughly)\b|强力|彻底|强烈|大力|完全|最大|全力`)
-	fastRe        = regexp.MustCompile(`\b(?:fast|faster|quick|quickly|rnnoise|lightweight|real-?time)\b|快速|实时`)
-	bestRe        = regexp.MustCompile(`\b(?:best|highest|high[\s-]quality|neural|ai|deep[\s-]learning|ml|gtcrn|premium)\b|最好|最佳|高质量|神经网络|人工智能|深度学习`)
-	classicRe     = regexp.MustCompile(`\b(?:classic|classical|ffmpeg|afftdn|traditional|spectral|fft)\b|传统|经典`)
-	strengthPreRe = regexp.MustCompile(`(?:strength|强度|amount|wet|mix)\s*(?:of|to|at|=|:|为|到)?\s*$`)
+	gentleRe       = regexp.MustCompile(`\b(?:gentl[ey]|light|lightly|slight|slightly|subtle|subtly|mild|mildly|a (?:little|bit)|soft|softly|moderate|moderately)\b|轻微|轻度|稍微|轻轻|适度|温和`)
+	strongRe       = regexp.MustCompile(`\b(?:strong|strongly|aggressive|aggressively|heavy|heavily|complete|completely|fully|max|maximum|hard|thorough|thoroughly)\b|强力|彻底|强烈|大力|完全|最大|全力`)
+	fastRe         = regexp.MustCompile(`\b(?:fast|faster|quick|quickly|rnnoise|lightweight|real-?time)\b|快速|实时`)
+	bestRe         = regexp.MustCompile(`\b(?:best|highest|high[\s-]quality|neural|ai|deep[\s-]learning|ml|gtcrn|premium)\b|最好|最佳|高质量|神经网络|人工智能|深度学习`)
+	classicRe      = regexp.MustCompile(`\b(?:classic|classical|ffmpeg|afftdn|traditional|spectral|fft)\b|传统|经典`)
+	strengthPostRe = regexp.MustCompile(`^\s*(?:strength|强度)`)
+	strengthPreRe  = regexp.MustCompile(`(?:strength|强度|amount|wet|mix)\s*(?:of|to|at|=|:|为|到)?\s*$`)
 )
 
-func parseDenoise(s string) Op {
+func parseDenoise(s string) (Op, string) {
 	op := Op{Kind: KindDenoise}
 	switch {
 	case strongRe.MatchString(s):
@@ -296,13 +160,18 @@ func parseDenoise(s string) Op {
 	}
 	for _, it := range lex(s) {
 		switch {
-		case it.unit == uPct && it.val > 0 && it.val <= 100:
+		case it.unit == uPct && (it.val <= 0 || it.val > 100):
+			return op, "a denoise strength of " + num(it.val) + "% is outside 1-100%"
+		case it.unit == uPct:
 			op.Strength = it.val / 100
-		case it.unit == uBare && it.val > 0 && strengthPreRe.MatchString(before(s, it.start)):
-			if it.val <= 1 {
+		case it.unit == uBare && it.val > 0 && (strengthPreRe.MatchString(before(s, it.start)) || strengthPostRe.MatchString(after(s, it.end))):
+			switch {
+			case it.val <= 1:
 				op.Strength = it.val
-			} else if it.val <= 100 {
+			case it.val <= 100:
 				op.Strength = it.val / 100
+			default:
+				return op, "a denoise strength of " + num(it.val) + " is outside 0-1 (or 1-100%)"
 			}
 		}
 	}
@@ -314,7 +183,7 @@ func parseDenoise(s string) Op {
 	case classicRe.MatchString(s):
 		op.Model = "classic"
 	}
-	return op
+	return op, ""
 }
 
 var (
@@ -331,26 +200,29 @@ var (
 // part of the operation, so "trim silence at the start and end" is plain
 // trim_silence. "shorten (long) pauses" without a length keeps pauses at
 // DefaultShortenTo; "remove pauses longer than 2 s" sets MinPause.
-func parseSilence(s string) Op {
+func parseSilence(s string) (Op, string) {
 	op := Op{Kind: KindTrimSilence}
 	shorten := shortenRe.MatchString(s)
 	for _, it := range lex(s) {
 		pre, post := before(s, it.start), after(s, it.end)
 		switch it.unit {
 		case uDB, uLUFS:
-			if a := math.Abs(it.val); a > 0 && a <= 120 {
-				op.ThresholdDB = -a
+			a := math.Abs(it.val)
+			if a == 0 || a > 120 {
+				return op, "a silence threshold of " + num(-a) + " dB is outside -120..-1 dBFS"
 			}
+			op.ThresholdDB = -a
 		case uBare, uTime:
 			v := it.val
 			if it.unit == uBare && it.signed && v < 0 {
 				if a := -v; a <= 120 {
 					op.ThresholdDB = -a
+					continue
 				}
-				continue
+				return op, "a silence threshold of " + num(v) + " dB is outside -120..-1 dBFS"
 			}
-			if v <= 0 || v > 60 {
-				continue
+			if v <= 0 || v > MaxPause {
+				return op, "a pause length of " + num(v) + " s is outside 0-60 s"
 			}
 			switch {
 			case minPreRe.MatchString(pre) || minPostRe.MatchString(post):
@@ -369,7 +241,10 @@ func parseSilence(s string) Op {
 	if shorten && op.ShortenTo == 0 {
 		op.ShortenTo = DefaultShortenTo
 	}
-	return op
+	if op.ShortenTo > 0 && op.MinPause > 0 && op.ShortenTo >= op.MinPause {
+		return op, "pauses longer than " + num(op.MinPause) + " s cannot be shortened to " + num(op.ShortenTo) + " s"
+	}
+	return op, ""
 }
 
 var (
@@ -391,16 +266,21 @@ var (
 // target is read as negative), "normalize to -16", "peak -1 dB", "-1 dBTP",
 // and presets by name when no number is given. Targets outside -70..-5 and
 // peaks outside -20..0 are ignored (the default applies).
-func parseLoudness(s string) Op {
+func parseLoudness(s string) (Op, string) {
 	op := Op{Kind: KindLoudness}
+	bad := ""
 	setTarget := func(v float64) {
-		if a := math.Abs(v); a >= 5 && a <= 70 {
+		if a := math.Abs(v); a >= -MaxLUFS && a <= -MinLUFS {
 			op.TargetLUFS = -a
+		} else if bad == "" {
+			bad = "a loudness target of " + num(-a) + " LUFS is outside " + num(MinLUFS) + ".." + num(MaxLUFS) + " LUFS"
 		}
 	}
 	setPeak := func(v float64) {
-		if a := math.Abs(v); a > 0 && a <= 20 {
+		if a := math.Abs(v); a > 0 && a <= -MinPeak && v <= 0 {
 			op.TruePeak = -a
+		} else if bad == "" {
+			bad = "a true-peak ceiling of " + num(v) + " dBTP is outside -20..0 dBTP"
 		}
 	}
 	for _, it := range lex(s) {
@@ -409,11 +289,19 @@ func parseLoudness(s string) Op {
 		case uLUFS:
 			setTarget(it.val)
 		case uDBTP:
-			setPeak(it.val)
+			v := it.val
+			if !it.signed {
+				v = -v
+			}
+			setPeak(v)
 		case uDB, uBare:
 			switch {
 			case peakPreRe.MatchString(pre) || peakPostRe.MatchString(post):
-				setPeak(it.val)
+				v := it.val
+				if !it.signed {
+					v = -v
+				}
+				setPeak(v)
 			case op.TargetLUFS == 0 && (it.unit == uDB || it.signed || atPreRe.MatchString(pre)):
 				setTarget(it.val)
 			}
@@ -427,7 +315,7 @@ func parseLoudness(s string) Op {
 			}
 		}
 	}
-	return op
+	return op, bad
 }
 
 var (
@@ -443,7 +331,7 @@ var (
 // "by 50%" and "2x" convert to dB; a direction without an amount is
 // ±DefaultGainDB. A clause with neither amount nor direction ("adjust the
 // volume") yields no op. Gains are clamped to ±60 dB.
-func parseVolume(s string) (Op, bool) {
+func parseVolume(s string) (Op, bool, string) {
 	up, down := upRe.FindStringIndex(s), downRe.FindStringIndex(s)
 	dir := 0.0
 	switch {
@@ -462,8 +350,12 @@ func parseVolume(s string) (Op, bool) {
 			}
 		case uPct:
 			switch {
-			case pctToRe.MatchString(before(s, it.start)) && it.val > 0:
+			case pctToRe.MatchString(before(s, it.start)) && it.val <= 0:
+				return Op{}, false, "a volume of 0% is silence: say \"mute 1:00-1:05\" to silence a part"
+			case pctToRe.MatchString(before(s, it.start)):
 				g, found = 20*math.Log10(it.val/100), true
+			case dir < 0 && it.val >= 100:
+				return Op{}, false, "lowering by " + num(it.val) + "% is silence: say \"mute 1:00-1:05\" to silence a part"
 			case dir < 0 && it.val > 0 && it.val < 100:
 				g, found = 20*math.Log10(1-it.val/100), true
 			case dir >= 0 && it.val > 0:
@@ -495,11 +387,14 @@ func parseVolume(s string) (Op, bool) {
 			g = dir * DefaultGainDB
 		}
 	}
-	g = math.Round(math.Max(-60, math.Min(60, g))*100) / 100
-	if g == 0 || math.IsNaN(g) {
-		return Op{}, false
+	if math.IsNaN(g) || math.Abs(g) > MaxGain {
+		return Op{}, false, "a gain of " + num(g) + " dB is outside ±60 dB"
 	}
-	return Op{Kind: KindVolume, GainDB: g}, true
+	g = math.Round(g*100) / 100
+	if g == 0 {
+		return Op{}, false, ""
+	}
+	return Op{Kind: KindVolume, GainDB: g}, true, ""
 }
 
 var (
@@ -516,7 +411,7 @@ var (
 // ("2 second fade in"); one length with both directions applies to both
 // ("fade in and out 2 s"). A direction without a length gets DefaultFade;
 // "fade" with no direction ("add fades") means both.
-func parseFade(s string) Op {
+func parseFade(s string) (Op, string) {
 	type marker struct {
 		pos int
 		in  bool
@@ -561,7 +456,10 @@ func parseFade(s string) Op {
 	sort.Slice(ms, func(i, j int) bool { return ms[i].pos < ms[j].pos })
 	var durs []item
 	for _, it := range lex(s) {
-		if it.timeLike() && it.val > 0 && it.val <= 600 {
+		if it.timeLike() {
+			if it.val <= 0 || it.val > MaxFade {
+				return Op{Kind: KindFade}, "a fade of " + num(it.val) + " s is outside 0-600 s"
+			}
 			durs = append(durs, it)
 		}
 	}
@@ -609,7 +507,7 @@ func parseFade(s string) Op {
 	if hasOut && op.FadeOut == 0 {
 		op.FadeOut = DefaultFade
 	}
-	return op
+	return op, ""
 }
 
 var (
@@ -629,7 +527,7 @@ var (
 // "before 0:10", and for keep also "to 30 s" (0..30) or a bare length.
 // A bare number is seconds, or takes the unit of the other end of its range
 // ("between 1 and 2 minutes").
-func findRanges(c string, keep bool) []Op {
+func findRanges(c string, keep bool) ([]Op, []span) {
 	var its []item
 	for _, it := range lex(c) {
 		if it.timeLike() && it.val >= 0 {
@@ -637,7 +535,10 @@ func findRanges(c string, keep bool) []Op {
 		}
 	}
 	var ops []Op
+	var used []span
+	var cur span
 	add := func(a, b float64) {
+		used = append(used, cur)
 		if a == 0 && b == 0 || (a >= 0 && b > 0 && b <= a) {
 			return
 		}
@@ -645,7 +546,9 @@ func findRanges(c string, keep bool) []Op {
 	}
 	for i := 0; i < len(its); i++ {
 		it := its[i]
-		if i+1 < len(its) && rangeSepRe.MatchString(c[it.end:its[i+1].start]) {
+		cur = span{it.start, it.end}
+		if i+1 < len(its) && rangeSepRe.MatchString(c[it.end:its[i+1].start]) && (keep || !minPreRe.MatchString(before(c, it.start))) {
+			cur.end = its[i+1].end
 			a, b := it.val, its[i+1].val
 			if it.unit == uBare && its[i+1].mult > 0 {
 				a *= its[i+1].mult
@@ -671,7 +574,7 @@ func findRanges(c string, keep bool) []Op {
 			add(0, v)
 		}
 	}
-	return ops
+	return ops, used
 }
 
 // mergeOps joins neighbouring ops of the same kind whose fields do not
@@ -734,35 +637,4 @@ func findFormat(s string) string {
 		f = s[m[2]:m[3]]
 	}
 	return f
-}
-
-// Parse extracts every operation from one instruction, in the order said.
-// Several in one sentence work: "remove background noise, trim silence and
-// normalize to -16 LUFS" gives 3 ops. Empty text returns ErrEmpty; text with
-// no recognizable operation returns ErrNoOps together with whatever else was
-// found (Target, Format, ThenExport, Unparsed). See the package doc for the
-// rules.
-func Parse(text string) (Plan, error) {
-	if strings.TrimSpace(text) == "" {
-		return Plan{}, ErrEmpty
-	}
-	text, quotes := takeQuotes(text)
-	target, s := prepare(text)
-	p := Plan{Target: target, Format: findFormat(s)}
-	p.ThenExport = p.Format != ""
-	for _, sp := range joinMusicClauses(s, clauses(s)) {
-		c := strings.TrimSpace(s[sp.start:sp.end])
-		r := parseClause(c)
-		p.Ops = append(p.Ops, r.ops...)
-		p.ThenExport = p.ThenExport || r.export
-		if !r.handled && !politeRe.MatchString(c) {
-			p.Unparsed = append(p.Unparsed, c)
-		}
-	}
-	p.Ops = mergeOps(p.Ops)
-	finishMultitrack(&p, quotes)
-	if len(p.Ops) == 0 {
-		return p, ErrNoOps
-	}
-	return p, nil
 }

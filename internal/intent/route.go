@@ -24,45 +24,6 @@ const (
 	maxCommandHan   = 24
 )
 
-// Route classifies text with the routing table (see the package doc).
-// Only text whose every clause is a short command, or politeness, routes
-// away from edit: "export the video" is ActionExport, "remove noise and
-// then export" is ActionEdit (Parse sets Plan.ThenExport).
-func Route(text string) Action {
-	text, _ = takeQuotes(text)
-	target, s := prepare(text)
-	if s == "" {
-		if target != "" && !strings.HasPrefix(target, "#") {
-			return ActionUpload // the text is only a file name or path
-		}
-		return ActionEdit
-	}
-	var first Action
-	for _, sp := range clauses(s) {
-		c := strings.TrimSpace(s[sp.start:sp.end])
-		if len(parseClause(c).ops) > 0 || editWordRe.MatchString(c) {
-			return ActionEdit
-		}
-		a := command(c)
-		if a == "" {
-			if politeRe.MatchString(c) || (formatRe.MatchString(c) && len(strings.Fields(c)) <= 4) {
-				continue
-			}
-			return ActionEdit
-		}
-		if tooLong(c) {
-			return ActionEdit
-		}
-		if first == "" {
-			first = a
-		}
-	}
-	if first == "" {
-		return ActionEdit
-	}
-	return first
-}
-
 // command returns the command a clause asks for, or "". A status word wins
 // ("export status" is state); otherwise the command named first wins.
 func command(c string) Action {

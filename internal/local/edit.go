@@ -22,7 +22,8 @@ func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.E
 	if text == "" {
 		return nil, backend.Userf("the instruction is empty: say what to do, for example \"remove background noise, trim silence and normalize to -16 LUFS\"")
 	}
-	switch act := intent.Route(text); act {
+	plan := intent.Parse(text)
+	switch act := plan.Action; act {
 	case intent.ActionCredits:
 		c, err := b.Credits(ctx)
 		if err != nil {
@@ -35,16 +36,16 @@ func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.E
 			return nil, err
 		}
 		return &backend.EditResult{SessionID: st.SessionID, Action: string(act), Message: st.Summary, Summary: st.Summary}, nil
-	case intent.Action(backend.ActionNewSession):
+	case intent.ActionNewSession:
 		return b.startSession(ctx)
 	case intent.ActionUpload:
 		return nil, backend.Userf("to add a file, call the upload tool with its absolute path (paths) or a URL (urls)")
 	case intent.ActionExport:
-		job, err := b.Export(ctx, backend.ExportRequest{SessionID: req.SessionID})
+		job, err := b.Export(ctx, exportRequest(req.SessionID, plan.Export))
 		if err != nil {
 			return nil, err
 		}
-		return &backend.EditResult{SessionID: job.SessionID, Action: string(act), Message: jobMessage(job)}, nil
+		return &backend.EditResult{SessionID: job.SessionID, Action: string(act), Message: jobMessage(job), Notes: job.Notes}, nil
 	}
 
 	sess, err := b.session(ctx, req.SessionID, false)
@@ -61,12 +62,12 @@ func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.E
 			unlock()
 		}
 	}()
-	plan, err := intent.Parse(text)
-	if errors.Is(err, intent.ErrNoOps) || errors.Is(err, intent.ErrEmpty) {
-		return nil, backend.Userf("I could not find an edit in %q, so nothing changed. I can:\n- %s", text, strings.Join(intent.Capabilities(), "\n- "))
-	}
-	if err != nil {
-		return nil, backend.Userf("could not read the instruction: %v. Nothing changed", err)
+	gate(&plan)
+	if len(plan.Applicable()) == 0 {
+		if plan.NoExport && len(plan.Refused) == 0 {
+			return &backend.EditResult{SessionID: sess.ID, Action: string(intent.ActionEdit), Message: "Nothing changed and nothing exported, as you asked."}, nil
+		}
+		return nil, nothingApplied(text, plan)
 	}
 
 	before, _, err := b.build(ctx, sess.ID)
@@ -156,20 +157,38 @@ func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.E
 	bd, ad := before.draft(), after.draft()
 	res.Summary = ad.Summary()
 	res.Changes = draft.Diff(bd, ad)
-	res.Message = "Applied: " + strings.Join(res.Applied, "; ") + ". Edits are recorded, not yet rendered: call export to render them."
-	if len(plan.Unparsed) > 0 {
-		res.Notes = append(res.Notes, fmt.Sprintf("not understood, so not done: %q", strings.Join(plan.Unparsed, "; ")))
+	var line []string
+	if r := plan.RefusalLine(); r != "" {
+		line = append(line, r)
 	}
+	line = append(line, "Applied: "+strings.Join(res.Applied, "; ")+".")
 	res.Notes = append(res.Notes, after.skipped...)
-	unlock() // Export takes the lock itself
-	locked = false
-	if plan.ThenExport {
-		job, err := b.Export(ctx, backend.ExportRequest{SessionID: sess.ID, Format: plan.Format, File: target, Wait: 0})
+	line = append(line, res.Notes...)
+	if plan.NoExport {
+		line = append(line, "Not exported, as you asked: call export when ready.")
+	}
+	if ex := plan.ExportToStart(); ex != nil {
+		r := exportRequest(sess.ID, ex)
+		if r.File == "" {
+			r.File = target
+		}
+		unlock() // Export takes the lock itself
+		locked = false
+		job, err := b.Export(ctx, r)
 		if err != nil {
+			if msg, ok := backend.UserMessage(err); ok {
+				line = append(line, "The edits are recorded, but the export did not start: "+msg)
+				res.Message = strings.Join(line, " ")
+				return res, nil
+			}
 			return nil, err
 		}
-		res.Notes = append(res.Notes, jobMessage(job))
+		line = append(line, jobMessage(job))
+		res.Notes = append(res.Notes, job.Notes...)
+	} else if !plan.NoExport {
+		line = append(line, "Edits are recorded, not yet rendered: call export to render them.")
 	}
+	res.Message = strings.Join(line, " ")
 	return res, nil
 }
 
@@ -186,6 +205,66 @@ func (b *Backend) startSession(ctx context.Context) (*backend.EditResult, error)
 		msg += fmt.Sprintf(" The previous session %s is kept: pass its session_id to go back to it.", prev)
 	}
 	return &backend.EditResult{SessionID: s.ID, Action: backend.ActionNewSession, Message: msg}, nil
+}
+
+// gate moves the operations this engine cannot render exactly into the
+// plan's refusals: an operation is recorded only if export renders it as
+// parsed.
+func gate(p *intent.Plan) {
+	var keep []intent.Op
+	for _, op := range p.Ops {
+		if why := unrenderable(op); why != "" {
+			p.Refused = append(p.Refused, intent.Refusal{Clause: op.Describe(), Reason: why, Independent: true})
+			continue
+		}
+		keep = append(keep, op)
+	}
+	p.Ops = keep
+}
+
+// unrenderable says why the local engine cannot render op, or "".
+func unrenderable(op intent.Op) string {
+	switch op.Kind {
+	case intent.KindCut, intent.KindKeep, intent.KindFade, intent.KindLoudness, intent.KindSync, intent.KindUndo, intent.KindRedo:
+		return ""
+	case intent.KindDenoise, intent.KindVolume:
+		if op.Ranged() {
+			return "the local engine cannot limit this to a range yet"
+		}
+		return ""
+	case intent.KindTrimSilence:
+		if op.Ranged() || op.Edges != "" || op.FirstOnly {
+			return "the local engine cannot trim only some pauses yet"
+		}
+		return ""
+	}
+	return "the local engine cannot render this yet"
+}
+
+// exportRequest turns a parsed export request into the backend's.
+func exportRequest(sessionID string, ex *intent.ExportRequest) backend.ExportRequest {
+	r := backend.ExportRequest{SessionID: sessionID}
+	if ex != nil {
+		r.Format, r.File, r.Resolution = ex.Format, ex.File, ex.Resolution
+	}
+	return r
+}
+
+// nothingApplied is the error for an instruction from which nothing can
+// be applied: what was refused and why, else what can be said.
+func nothingApplied(text string, plan intent.Plan) error {
+	if r := plan.RefusalLine(); r != "" {
+		for _, x := range plan.Refused {
+			if x.Reason == "not understood" {
+				return backend.Userf("%s Nothing changed. I can:\n- %s", r, strings.Join(intent.Capabilities(), "\n- "))
+			}
+		}
+		return backend.Userf("%s Nothing changed.", r)
+	}
+	if plan.NoExport {
+		return backend.Userf("Nothing changed and nothing exported, as you asked.")
+	}
+	return backend.Userf("I could not find an edit in %q, so nothing changed. I can:\n- %s", text, strings.Join(intent.Capabilities(), "\n- "))
 }
 
 // record validates ops against the timeline and appends them to the
@@ -301,7 +380,11 @@ func (b *Backend) State(ctx context.Context, sessionID string) (*backend.StateRe
 func jobMessage(j *backend.Job) string {
 	switch j.Status {
 	case backend.JobCompleted:
-		return fmt.Sprintf("Export done: %s (%.1f s, %d bytes).", j.Path, j.DurationS, j.SizeBytes)
+		s := fmt.Sprintf("Export done: %s (%.1f s, %d bytes).", j.Path, j.DurationS, j.SizeBytes)
+		if len(j.Notes) > 0 {
+			s += " Note: " + strings.Join(j.Notes, " ")
+		}
+		return s
 	case backend.JobFailed, backend.JobCancelled:
 		return fmt.Sprintf("Export %s: %s", j.Status, j.Error)
 	}

@@ -205,7 +205,7 @@ func TestEditHistoryUndoRedo(t *testing.T) {
 	}
 	// Unparseable text changes nothing and lists what can be done.
 	_, err = b.Edit(ctx, backend.EditRequest{Instruction: "make me a sandwich"})
-	if msg := userMsg(t, err); !strings.Contains(msg, "nothing changed") || !strings.Contains(msg, "noise") {
+	if msg := userMsg(t, err); !strings.HasPrefix(msg, "I did not apply: 'make me a sandwich' (not understood).") || !strings.Contains(msg, "Nothing changed") || !strings.Contains(msg, "noise") {
 		t.Errorf("message = %q", msg)
 	}
 	_, err = b.Edit(ctx, backend.EditRequest{Instruction: "   "})

@@ -444,8 +444,11 @@ func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.E
 	if strings.TrimSpace(req.Instruction) == "" {
 		return nil, backend.Userf("Empty instruction: say what to change, for example \"remove background noise\".")
 	}
-	action := intent.Route(req.Instruction)
+	plan := intent.Parse(req.Instruction)
+	action := plan.Action
 	switch action {
+	case intent.ActionNewSession:
+		return nil, backend.Userf("I did not start a new session: that is not available from edit yet. Nothing changed")
 	case intent.ActionUpload:
 		return nil, backend.Userf("To upload, call the upload tool with absolute file paths or http(s) URLs.")
 	case intent.ActionCredits:
@@ -465,7 +468,11 @@ func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.E
 		}
 		return &backend.EditResult{SessionID: st.SessionID, Action: string(action), Message: st.Summary, Summary: st.Summary}, nil
 	case intent.ActionExport:
-		job, err := b.Export(ctx, backend.ExportRequest{SessionID: req.SessionID, Wait: DefaultEditExportWait})
+		ex := backend.ExportRequest{SessionID: req.SessionID, Wait: DefaultEditExportWait}
+		if e := plan.Export; e != nil {
+			ex.Format, ex.File, ex.Resolution = e.Format, e.File, e.Resolution
+		}
+		job, err := b.Export(ctx, ex)
 		if err != nil {
 			return nil, err
 		}

@@ -123,6 +123,9 @@ func jobResult(j *backend.Job) *mcp.CallToolResult {
 		if lufs, ok := out.Report["loudness_lufs"]; ok {
 			text += fmt.Sprintf(" Loudness %.1f LUFS.", lufs)
 		}
+		if len(out.Notes) > 0 {
+			text += " Note: " + strings.Join(out.Notes, " ")
+		}
 		return result(text, out, links...)
 	case backend.JobFailed, backend.JobCancelled:
 		reason := out.Error
