@@ -130,7 +130,7 @@ func TestEditCLI(t *testing.T) {
 	}
 	// An instruction that is no edit fails with the reason, non-zero.
 	_, stderr, code = runBinary(t, env, "edit", in, "-i", "make it sound like a banana", "-o", filepath.Join(dir, "x.wav"))
-	if code == 0 || !strings.Contains(stderr, "nothing changed") {
+	if code == 0 || !strings.Contains(strings.ToLower(stderr), "nothing changed") {
 		t.Errorf("unknown instruction: exit %d, stderr %q; want non-zero and the reason", code, stderr)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "x.wav")); err == nil {
