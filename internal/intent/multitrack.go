@@ -112,7 +112,7 @@ var (
 	// quoteRe finds quoted text that may be a title: '...', "...", “...”,
 	// ‘...’, 「...」, 『...』, opened at the start, after a space or a colon.
 	quoteRe     = regexp.MustCompile(`(^|[\s:：(（=,，]|\p{Han})(?:"([^"\n]{1,200})"|'([^'\n]{1,200})'|“([^”\n]{1,200})”|‘([^’\n]{1,200})’|「([^」\n]{1,200})」|『([^』\n]{1,200})』)`)
-	quoteEndRe  = regexp.MustCompile(`^(?:$|[\s.,;:!?，。；：！？)）])`)
+	quoteEndRe  = regexp.MustCompile(`^(?:$|[\s.,;:!?，。；：！？)）]|\p{Han})`)
 	mediaFileRe = regexp.MustCompile(`(?i)\.(?:` + mediaExt + `)$`)
 	placeRe     = regexp.MustCompile(`qqtext([a-z])`)
 )
