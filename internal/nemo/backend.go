@@ -1,7 +1,6 @@
 package nemo
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -599,24 +598,8 @@ func (b *Backend) record(ctx context.Context, s *store.Session, req backend.Edit
 	}
 }
 
-// changes lists what changed between two states' drafts.
-func changes(before, after *State) []string {
-	bd, _ := draft.Parse(before.Draft)
-	ad, _ := draft.Parse(after.Draft)
-	out := draft.Diff(bd, ad)
-	if len(out) == 0 && !sameJSON(before.Draft, after.Draft) {
-		out = []string{"The timeline was updated (details beyond the track summary)."}
-	}
-	return out
-}
-
-func sameJSON(a, b json.RawMessage) bool {
-	var ca, cb bytes.Buffer
-	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {
-		return bytes.Equal(bytes.TrimSpace(a), bytes.TrimSpace(b))
-	}
-	return bytes.Equal(ca.Bytes(), cb.Bytes())
-}
+// changes lists what changed between two states (see stateChanges).
+func changes(before, after *State) []string { return stateChanges(before, after) }
 
 // recoverBroken handles a stream that broke: the message is never sent
 // again (a second charge). It reads the state after PollInterval, then

@@ -2,6 +2,7 @@ package nemo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/nemo/nemotest"
@@ -120,7 +123,7 @@ func TestEditCondensesStream(t *testing.T) {
 	if res.ToolCalls != 1 || res.Action != "edit" {
 		t.Errorf("ToolCalls %d, Action %q", res.ToolCalls, res.Action)
 	}
-	if len(res.Changes) != 1 || !strings.Contains(res.Changes[0], "Added bgm track") {
+	if len(res.Changes) != 1 || res.Changes[0] != "added the music track: Lo-fi (0-30s, 35%)" {
 		t.Errorf("Changes %q", res.Changes)
 	}
 	if !strings.Contains(res.Summary, "BGM: Lo-fi (0-30s, 35%)") {
@@ -149,7 +152,7 @@ func TestEditSilentCompletion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(res.Message, "Added bgm track: Lo-fi (0-30s, 35%)") || len(res.Changes) != 1 {
+	if !strings.Contains(res.Message, "added the music track: Lo-fi (0-30s, 35%)") || len(res.Changes) != 1 {
 		t.Fatalf("silent completion: %+v", res)
 	}
 	res, err = e.b.Edit(ctxT(t), editReq(sid, "make it nicer"))
@@ -800,5 +803,86 @@ func TestCredits(t *testing.T) {
 	}
 	if cr.Available != 25000 || cr.Frozen != 40 || cr.Total != 25040 || !strings.Contains(cr.Note, "register") {
 		t.Fatalf("%+v", cr)
+	}
+}
+
+// TestSilentCompletionWholeState: a silent completion is described from a
+// structural diff of the whole state (issue 12, item 2).
+func TestSilentCompletionWholeState(t *testing.T) {
+	t.Parallel()
+	silent := func(steps ...nemotest.Event) nemotest.Reply {
+		return nemotest.NewReply(append([]nemotest.Event{nemotest.Call("edit_multitrack"), nemotest.Response("edit_multitrack")}, steps...))
+	}
+	audio := func(seg string) string {
+		return `{"t":[{"tt":1,"sg":[` + seg + `]}],"d":30000}`
+	}
+	tests := []struct {
+		name   string
+		strDft bool
+		start  string // the draft before the edit ("" = the upload's)
+		reply  nemotest.Reply
+		want   []string
+	}{
+		{name: "generated media only", reply: silent(nemotest.SetGeneratedMedia(`[{"id":"g1","url":"https://cdn.example/gen/bgm_lofi.mp3?sig=1","type":"audio"}]`)),
+			want: []string{"new generated media: bgm_lofi.mp3 (audio)"}},
+		{name: "video infos only", reply: silent(nemotest.AddVideoInfo(`{"filename":"voiceover.mp3","file_type":"audio","cdn_url":"https://cdn.example/voiceover.mp3"}`)),
+			want: []string{"new media: voiceover.mp3 (audio)"}},
+		{name: "rename and effect", start: audio(`{"st":0,"d":30000,"m":{"name":"a.wav"}}`),
+			reply: silent(nemotest.SetDraft(audio(`{"st":0,"d":30000,"m":{"name":"a_denoised.wav","fx":["denoise"]}}`))),
+			want:  []string{"clip 1 of the audio track now uses a_denoised.wav (was a.wav)", "effect 'denoise' added to clip 1 of the audio track"}},
+		{name: "unmodelled keys", start: audio(`{"st":0,"d":30000,"m":{"name":"a.wav"},"speed":1}`),
+			reply: silent(nemotest.SetDraft(audio(`{"st":0,"d":30000,"m":{"name":"a.wav"},"speed":1.5}`))),
+			want:  []string{"clip 1 of the audio track: speed changed from 1 to 1.5"}},
+		{name: "camelCase and snake_case alike", start: audio(`{"st":0,"d":30000,"source_start":0,"m":{"name":"a.wav"}}`),
+			reply: silent(nemotest.SetDraft(audio(`{"st":0,"d":30000,"sourceStart":2000,"m":{"name":"a.wav","fadeIn":500}}`))),
+			want:  []string{"clip 1 of the audio track: fade in set to 500", "clip 1 of the audio track now starts 2s into its source (was 0s)"}},
+		{name: "string draft", strDft: true, start: audio(`{"st":0,"d":30000,"m":{"name":"a.wav","volume":1}}`),
+			reply: silent(nemotest.SetDraft(audio(`{"st":0,"d":30000,"m":{"name":"a.wav","volume":0.5}}`))),
+			want:  []string{"clip 1 of the audio track volume now 50% (was 100%)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			e.fake.StringDrafts(tt.strDft)
+			sid := writeMedia(t, e, "a.wav")
+			if tt.start != "" {
+				e.fake.SetDraft(remoteID(t, e, sid), json.RawMessage(tt.start))
+			}
+			e.fake.Script(tt.reply)
+			res, err := e.b.Edit(ctxT(t), editReq(sid, "clean it up"))
+			if err != nil {
+				t.Fatal(e.note(err))
+			}
+			if diff := cmp.Diff(tt.want, res.Changes); diff != "" {
+				t.Fatalf("changes (-want +got):\n%s\nmessage %q", diff, res.Message)
+			}
+			if !strings.Contains(res.Message, tt.want[0]) || strings.Contains(res.Message, "did not change") {
+				t.Fatalf("message %q", res.Message)
+			}
+		})
+	}
+}
+
+// TestStringDraftExports: a draft sent as a JSON string is read as the
+// draft: summarised, and exported (it blocked export before).
+func TestStringDraftExports(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.fake.StringDrafts(true)
+	sid := writeMedia(t, e, "a.mp4")
+	st, err := e.b.State(ctxT(t), sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(st.Summary, "Video: a.mp4") {
+		t.Fatalf("summary %q", st.Summary)
+	}
+	j, err := e.b.Export(ctxT(t), backend.ExportRequest{SessionID: sid, Wait: 10 * time.Second})
+	if err != nil {
+		t.Fatal(e.note(err))
+	}
+	if j.Status != backend.JobCompleted {
+		t.Fatalf("%+v", j)
 	}
 }

@@ -655,6 +655,9 @@ func (c *Client) State(ctx context.Context, sessionID string) (*State, error) {
 	if st == nil {
 		st = &State{}
 	}
+	// The draft can arrive as a JSON string (audit of the skills, see
+	// docs/nemo-protocol.md): read, summarise and render the object.
+	st.Draft = unwrapDraft(st.Draft)
 	if s := str(raw.SessionID); s != "" {
 		st.SessionID = s
 	}

@@ -30,6 +30,10 @@ type Event struct {
 	Delay time.Duration
 	// Draft, when set, replaces the session's draft at this step.
 	Draft json.RawMessage
+	// GeneratedMedia, when set, replaces the session's generated_media.
+	GeneratedMedia json.RawMessage
+	// VideoInfo, when set, is appended to the session's video_infos.
+	VideoInfo json.RawMessage
 	// Disconnect cuts the connection at this step (no clean close).
 	Disconnect bool
 }
@@ -153,6 +157,17 @@ func Tagged(typ, content string) Event {
 // SetDraft replaces the session's draft at this step.
 func SetDraft(raw string) Event { return Event{Draft: json.RawMessage(raw)} }
 
+// SetGeneratedMedia replaces the session's generated_media at this step,
+// leaving the draft alone: a generation (music, voice-over) lands there
+// before, or without, a change to the timeline (SKILL.md v1.9 section
+// 3.4 lists data.state.generated_media among the state's key fields).
+func SetGeneratedMedia(raw string) Event { return Event{GeneratedMedia: json.RawMessage(raw)} }
+
+// AddVideoInfo appends one item to the session's video_infos at this
+// step, leaving the draft alone (SKILL.md v1.9 section 3.6 counts new
+// video_infos to tell whether a silent edit did something).
+func AddVideoInfo(raw string) Event { return Event{VideoInfo: json.RawMessage(raw)} }
+
 // Disconnect cuts the connection.
 func Disconnect() Event { return Event{Disconnect: true} }
 
@@ -223,9 +238,19 @@ func (s *Server) handleRun(w http.ResponseWriter, r *http.Request, u *user) {
 				return
 			}
 		}
-		if ev.Draft != nil {
+		if ev.Draft != nil || ev.GeneratedMedia != nil || ev.VideoInfo != nil {
 			s.mu.Lock()
-			ss.draft = ev.Draft
+			if ev.Draft != nil {
+				ss.draft = ev.Draft
+			}
+			if ev.GeneratedMedia != nil {
+				ss.generated = ev.GeneratedMedia
+			}
+			if ev.VideoInfo != nil {
+				var v any
+				_ = json.Unmarshal(ev.VideoInfo, &v)
+				ss.videoInfos = append(ss.videoInfos, v)
+			}
 			s.mu.Unlock()
 		}
 		if ev.Disconnect {

@@ -106,6 +106,7 @@ type Server struct {
 	startFrozen  int64
 	seq          int
 	rejectAll    bool
+	stringDrafts bool
 }
 
 type token struct {
@@ -123,6 +124,7 @@ type session struct {
 	id, task, user string
 	draft          json.RawMessage
 	videoInfos     []any
+	generated      json.RawMessage
 	lost           bool
 }
 
@@ -250,6 +252,12 @@ func (s *Server) SetCredits(available, frozen int64) {
 		u.available, u.frozen = available, frozen
 	}
 }
+
+// StringDrafts makes the state reply carry the draft as a JSON string
+// holding the draft, not as an object: the audit of the public skills
+// (docs/nemo-protocol.md, "Silent completions": "the draft can arrive as
+// a JSON string").
+func (s *Server) StringDrafts(on bool) { s.mu.Lock(); s.stringDrafts = on; s.mu.Unlock() }
 
 // SetRenderSteps sets how many status polls a render takes to finish (>= 1).
 func (s *Server) SetRenderSteps(n int) { s.mu.Lock(); s.renderSteps = max(n, 1); s.mu.Unlock() }
@@ -575,10 +583,18 @@ func (s *Server) handleState(w http.ResponseWriter, r *http.Request, u *user) {
 		return
 	}
 	s.mu.Lock()
-	d, vi := ss.draft, append([]any{}, ss.videoInfos...)
+	var d any = ss.draft
+	if s.stringDrafts {
+		d = string(ss.draft)
+	}
+	vi := append([]any{}, ss.videoInfos...)
+	gm := ss.generated
+	if gm == nil {
+		gm = json.RawMessage("[]")
+	}
 	s.mu.Unlock()
 	s.reply(w, map[string]any{"session_id": ss.id, "task_id": ss.task, "user_id": u.id, "state": map[string]any{
-		"draft": d, "video_infos": vi, "canvas_config": map[string]any{"width": 1920, "height": 1080}, "generated_media": []any{},
+		"draft": d, "video_infos": vi, "canvas_config": map[string]any{"width": 1920, "height": 1080}, "generated_media": gm,
 	}})
 }
 
