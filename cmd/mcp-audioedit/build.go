@@ -2,15 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"strings"
 	"time"
 
-	"github.com/mark3labs/mcp-go/server"
 	"go.uber.org/zap"
 
 	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
@@ -83,26 +80,6 @@ func build(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, erro
 		}
 	})
 	return a, nil
-}
-
-// serveHTTP serves MCP over streamable HTTP on addr (path /mcp) until ctx
-// ends.
-func serveHTTP(ctx context.Context, s *server.MCPServer, addr string, log *zap.Logger) error {
-	h := server.NewStreamableHTTPServer(s)
-	errc := make(chan error, 1)
-	go func() { errc <- h.Start(addr) }()
-	log.Info("listening", zap.String("url", "http://"+addr+"/mcp"))
-	select {
-	case err := <-errc:
-		if errors.Is(err, http.ErrServerClosed) {
-			return nil
-		}
-		return fmt.Errorf("serve http on %s (AUDIOEDIT_HTTP_ADDR): %w", addr, err)
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return h.Shutdown(sctx)
-	}
 }
 
 // doctor prints what is installed and configured; it fails when the local

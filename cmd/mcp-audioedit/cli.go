@@ -33,7 +33,11 @@ To try it by hand:
 	"http": `Usage: mcp-audioedit [flags] http
 
 Serves MCP over streamable HTTP at http://AUDIOEDIT_HTTP_ADDR/mcp
-(default http://127.0.0.1:8765/mcp) until interrupted.
+(default http://127.0.0.1:8765/mcp) until interrupted. Browser origins
+other than loopback ones get 403 unless listed in
+AUDIOEDIT_HTTP_ALLOWED_ORIGINS. With AUDIOEDIT_HTTP_TOKEN set, every
+request needs "Authorization: Bearer <token>"; a non-loopback address
+is refused without one. Request bodies are limited to 4 MiB.
 `,
 	"edit": `Usage: mcp-audioedit [flags] edit INPUT... -i "instruction" [-i ...] -o OUTPUT
 

@@ -78,6 +78,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprint(stdout, tools.Markdown(tools.All(nil, tools.Options{Roots: fsutil.Roots{}})))
 		return nil
 	case "doctor":
+		if cmd == "http" {
+			// Before anything opens: a refused address starts nothing.
+			if err := checkListen(cfg.HTTPAddr, cfg.HTTPToken); err != nil {
+				return err
+			}
+		}
 		resolveModelsDir(cfg, os.Getenv)
 		return doctor(ctx, cfg, stdout)
 	case "models install":
@@ -97,6 +103,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "", "stdio", "http":
 	default:
 		return fmt.Errorf("unknown command %q: use stdio, http, edit, doctor, models install, tools-doc or version (see -h)", cmd)
+	}
+	if cmd == "http" {
+		// Before anything opens: a refused address starts nothing.
+		if err := checkListen(cfg.HTTPAddr, cfg.HTTPToken); err != nil {
+			return err
+		}
 	}
 	resolveModelsDir(cfg, os.Getenv)
 
@@ -118,7 +130,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		log.Info("denoiser: "+denoiserStatus(cfg, os.Getenv), zap.String("models_dir", cfg.ModelsDir))
 	}
 	if cmd == "http" {
-		return serveHTTP(ctx, s, cfg.HTTPAddr, log)
+		return serveHTTP(ctx, s, httpOptions{Addr: cfg.HTTPAddr, Token: cfg.HTTPToken, AllowedOrigins: cfg.HTTPAllowedOrigins}, log)
 	}
 	return serveStdio(ctx, s, log)
 }
