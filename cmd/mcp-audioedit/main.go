@@ -117,13 +117,16 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeLog()
+	// Warnings also go to the MCP clients, at the level each one set.
+	clientLog := tools.NewClientLog()
+	log = log.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core { return zapcore.NewTee(c, clientLog) }))
 	app, err := build(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
 
-	s := tools.NewServer(app.backend, tools.Options{Roots: cfg.Roots, Version: appVersion(), Logger: log})
+	s := tools.NewServer(app.backend, tools.Options{Roots: cfg.Roots, Version: appVersion(), Logger: log, ClientLog: clientLog})
 	log.Info("serving", zap.String("transport", transportName(cmd)), zap.String("backend", cfg.Backend),
 		zap.String("version", appVersion()), zap.Strings("roots", cfg.Roots))
 	if cfg.Backend == config.BackendLocal {

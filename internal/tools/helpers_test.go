@@ -33,6 +33,12 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
+	return newTestEnvProtocol(t, mcp.LATEST_PROTOCOL_VERSION)
+}
+
+// newTestEnvProtocol is newTestEnv with a client speaking version.
+func newTestEnvProtocol(t *testing.T, version string) *testEnv {
+	t.Helper()
 	s, dir := newTestServer(t)
 	c, err := client.NewInProcessClient(s)
 	if err != nil {
@@ -49,7 +55,7 @@ func newTestEnv(t *testing.T) *testEnv {
 		t.Fatal(err)
 	}
 	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	init.Params.ProtocolVersion = version
 	init.Params.ClientInfo = mcp.Implementation{Name: "tools-test", Version: "0"}
 	if _, err := c.Initialize(ctx, init); err != nil {
 		t.Fatal(err)

@@ -43,6 +43,9 @@ type Options struct {
 	Version string
 	// Logger receives call logs and internal errors; nil means none.
 	Logger *zap.Logger
+	// ClientLog, teed into the backend's logger, sends its warnings to the
+	// clients; nil means only job events reach them.
+	ClientLog *ClientLog
 }
 
 // Tool is one MCP tool: its definition (name, description, schemas,
@@ -91,7 +94,13 @@ func NewServer(b backend.Backend, opts Options) *server.MCPServer {
 			cn.SetClientName(req.Params.ClientInfo.Name)
 		})
 	}
-	s := server.NewMCPServer(ServerName, version,
+	cl := opts.ClientLog
+	if cl == nil {
+		cl = NewClientLog()
+	}
+	cl.hooks(hooks)
+	x := newExtras(newDeps(b, opts), cl)
+	s := server.NewMCPServer(ServerName, version, append([]server.ServerOption{
 		server.WithInstructions(Instructions),
 		server.WithToolCapabilities(false),
 		server.WithLogging(),
@@ -105,10 +114,11 @@ func NewServer(b backend.Backend, opts Options) *server.MCPServer {
 		server.WithToolHandlerMiddleware(logMiddleware(log)),
 		server.WithToolHandlerMiddleware(progressMiddleware(log, defaultProgressInterval)),
 		server.WithRecovery(),
-	)
+	}, x.serverOptions(hooks)...)...)
 	for _, t := range All(b, opts) {
 		s.AddTool(t.Def, t.Handler)
 	}
+	x.register(s) // resources, prompts, client log: resources.go
 	return s
 }
 
