@@ -88,3 +88,49 @@ func containsNote(notes []string, s string) bool {
 	}
 	return false
 }
+
+// TestEditOnSyncedRecordingRenders: an edit aimed at the synced recording
+// by name ("make mic.wav 12 dB quieter") reaches the render.
+func TestEditOnSyncedRecordingRenders(t *testing.T) {
+	b, dir := newBackend(t)
+	ctx := context.Background()
+	fx := speechFixture(t)
+	ff := testmedia.FFmpeg()
+	video := filepath.Join(dir, "camera.mp4")
+	camera := testmedia.Mix(fx.clean, testmedia.Noise(testmedia.Fan, len(fx.clean), 21), 5)
+	if err := testmedia.Video(ctx, ff, video, camera, 320, 240, 25); err != nil {
+		t.Fatal(err)
+	}
+	mic := append(make([]float32, testmedia.Rate/2), fx.clean...)
+	micPath := filepath.Join(dir, "mic.wav")
+	if err := testmedia.WriteWAV(micPath, mic, testmedia.Rate, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Upload(ctx, backend.UploadRequest{Paths: []string{video, micPath}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Edit(ctx, backend.EditRequest{Instruction: "sync audio to video"}); err != nil {
+		t.Fatal(err)
+	}
+	level := func(name string) float64 {
+		out := filepath.Join(dir, name)
+		job, err := b.Export(ctx, backend.ExportRequest{Format: "wav", OutputPath: out, Wait: time.Minute})
+		if err != nil || job.Status != backend.JobCompleted {
+			t.Fatalf("export %+v %v", job, err)
+		}
+		y, err := testmedia.ReadPCM(ctx, ff, out, testmedia.Rate, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return testmedia.RMSdB(y)
+	}
+	before := level("before.wav")
+	if _, err := b.Edit(ctx, backend.EditRequest{Instruction: "make mic.wav 12 dB quieter"}); err != nil {
+		t.Fatal(err)
+	}
+	after := level("after.wav")
+	t.Logf("synced sound %.1f dB, after the edit on mic.wav %.1f dB", before, after)
+	if d := after - before; math.Abs(d+12) > 0.5 {
+		t.Errorf("the edit on mic.wav changed the render by %.1f dB, want -12", d)
+	}
+}
