@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -55,16 +56,22 @@ func build(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, erro
 			defer cancel()
 			_ = pool.Close(ctx)
 		})
-		eng, err := engine.New(engine.Options{FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe, Logger: log, Neural: pool})
-		if err != nil {
+		eng, engErr := engine.New(engine.Options{FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe, Logger: log, Neural: pool})
+		switch {
+		case errors.Is(engErr, engine.ErrFFmpegMissing):
+			// Serve anyway: the client completes the handshake and each
+			// media tool says what to install, instead of a bare
+			// "server disconnected".
+			log.Error("ffmpeg missing: upload, edit and export will refuse until it is installed and the server restarted", zap.Error(engErr))
+		case engErr != nil:
 			a.Close()
-			return nil, err
+			return nil, engErr
 		}
 		if err := os.MkdirAll(cfg.OutputDir, 0o755); err != nil {
 			a.Close()
 			return nil, fmt.Errorf("create the output folder (AUDIOEDIT_OUTPUT_DIR): %w", err)
 		}
-		b, err := local.New(local.Options{Store: st, Engine: eng, OutputDir: cfg.OutputDir, Logger: log,
+		b, err := local.New(local.Options{Store: st, Engine: eng, EngineErr: engErr, OutputDir: cfg.OutputDir, Logger: log,
 			Fetch: local.FetchOptions{AllowPrivate: cfg.AllowPrivateURLs, Timeout: cfg.URLTimeout, StallTimeout: cfg.URLStallTimeout},
 			Roots: cfg.Roots})
 		if err != nil {
@@ -72,7 +79,9 @@ func build(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, erro
 			return nil, err
 		}
 		a.backend = b
-		log.Info("local engine", zap.String("ffmpeg", eng.FFmpeg()), zap.Strings("neural", eng.NeuralModels()))
+		if eng != nil {
+			log.Info("local engine", zap.String("ffmpeg", eng.FFmpeg()), zap.Strings("neural", eng.NeuralModels()))
+		}
 	}
 	a.closers = append(a.closers, func() {
 		if err := a.backend.Close(); err != nil {

@@ -20,7 +20,7 @@ import (
 )
 
 // ErrFFmpegMissing is returned by New when ffmpeg or ffprobe cannot be found.
-var ErrFFmpegMissing = errors.New("ffmpeg/ffprobe not found: install ffmpeg (Debian/Ubuntu: apt-get install ffmpeg; macOS: brew install ffmpeg) or set AUDIOEDIT_FFMPEG and AUDIOEDIT_FFPROBE to their paths")
+var ErrFFmpegMissing = errors.New("ffmpeg/ffprobe not found: install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg; Windows: winget install ffmpeg) or set AUDIOEDIT_FFMPEG and AUDIOEDIT_FFPROBE to their paths")
 
 // NeuralDenoiser runs a neural noise-suppression model on a stream of
 // 48 kHz mono float32 little-endian samples. Implementations write exactly

@@ -18,6 +18,9 @@ import (
 // the session's history. Edits are non-destructive: export renders them.
 // An instruction that cannot be parsed or applied changes nothing.
 func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.EditResult, error) {
+	if err := b.needEngine("edit"); err != nil {
+		return nil, err
+	}
 	text := strings.TrimSpace(req.Instruction)
 	if text == "" {
 		return nil, backend.Userf("the instruction is empty: say what to do, for example \"remove background noise, trim silence and normalize to -16 LUFS\"")

@@ -83,6 +83,9 @@ type exportPlan struct {
 // Export validates the request, starts the render as a job and waits up
 // to req.Wait for it.
 func (b *Backend) Export(ctx context.Context, req backend.ExportRequest) (*backend.Job, error) {
+	if err := b.needEngine("export"); err != nil {
+		return nil, err
+	}
 	sess, err := b.session(ctx, req.SessionID, false)
 	if err != nil {
 		return nil, err

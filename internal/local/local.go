@@ -42,6 +42,10 @@ type Options struct {
 	MediaDir string
 	// Logger receives diagnostics; nil means none.
 	Logger *zap.Logger
+	// EngineErr, given instead of Engine, is why there is no engine
+	// (ffmpeg missing): upload, edit and export then answer with it, and
+	// state, credits and export_status still work.
+	EngineErr error
 	// Fetch configures URL uploads.
 	Fetch FetchOptions
 	// Roots are the folders a path named in an instruction ("add
@@ -71,6 +75,7 @@ type FetchOptions struct {
 type Backend struct {
 	st       *store.Store
 	eng      *engine.Engine
+	engErr   error // why eng is nil
 	outDir   string
 	tmpDir   string
 	mediaDir string
@@ -91,6 +96,15 @@ type Backend struct {
 
 	locksMu sync.Mutex
 	locks   map[string]*sync.Mutex // one per session: edits, undo, export planning
+}
+
+// needEngine is nil when ffmpeg is there, else the error upload, edit
+// and export answer with: what to install, for the user to act on.
+func (b *Backend) needEngine(what string) error {
+	if b.eng != nil {
+		return nil
+	}
+	return &backend.UserError{Err: b.engErr, Msg: fmt.Sprintf("%s needs ffmpeg, which this server cannot find: %v. Then restart the MCP server (or the client that starts it)", what, b.engErr)}
 }
 
 // lockSession takes the session's lock and returns its release.
@@ -118,11 +132,11 @@ var (
 // New returns the local backend. Jobs a previous process left running
 // are marked failed: their ffmpeg died with that process.
 func New(opts Options) (*Backend, error) {
-	if opts.Store == nil || opts.Engine == nil {
+	if opts.Store == nil || (opts.Engine == nil && opts.EngineErr == nil) {
 		return nil, errors.New("local backend: store and engine are required")
 	}
 	b := &Backend{
-		st: opts.Store, eng: opts.Engine, outDir: opts.OutputDir, tmpDir: opts.TempDir,
+		st: opts.Store, eng: opts.Engine, engErr: opts.EngineErr, outDir: opts.OutputDir, tmpDir: opts.TempDir,
 		mediaDir: opts.MediaDir, log: opts.Logger, fetchOpt: opts.Fetch, roots: opts.Roots, jobs: map[string]*job{},
 	}
 	if b.log == nil {

@@ -28,6 +28,9 @@ import (
 // unless every file is accepted, so a bad file in a batch loses nothing
 // and half-adds nothing.
 func (b *Backend) Upload(ctx context.Context, req backend.UploadRequest) (*backend.UploadResult, error) {
+	if err := b.needEngine("upload"); err != nil {
+		return nil, err
+	}
 	if len(req.Paths) == 0 && len(req.URLs) == 0 {
 		return nil, backend.Userf("nothing to upload: give paths (absolute file paths) or urls")
 	}
