@@ -73,7 +73,8 @@ func build(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, erro
 		}
 		b, err := local.New(local.Options{Store: st, Engine: eng, EngineErr: engErr, OutputDir: cfg.OutputDir, Logger: log,
 			Fetch: local.FetchOptions{AllowPrivate: cfg.AllowPrivateURLs, Timeout: cfg.URLTimeout, StallTimeout: cfg.URLStallTimeout},
-			Roots: cfg.Roots})
+			Roots: cfg.Roots,
+			Jobs:  local.JobOptions{MaxRunning: cfg.MaxJobs, MaxQueued: cfg.MaxQueuedJobs, Deadline: cfg.JobTimeout}})
 		if err != nil {
 			a.Close()
 			return nil, err

@@ -180,6 +180,9 @@ type Job struct {
 	SizeBytes int64   `json:"size_bytes,omitempty"`
 	Error     string  `json:"error,omitempty"`
 	Message   string  `json:"message,omitempty"`
+	// QueuePosition is the job's place in the render queue while it
+	// waits for a slot (1 = next); 0 once it runs.
+	QueuePosition int `json:"queue_position,omitempty"`
 	// Link opens the session in a browser (cloud backend).
 	Link string `json:"link,omitempty"`
 	// Report holds measured figures (loudness, true peak, noise floor...).
@@ -197,6 +200,13 @@ func (j *Job) Done() bool {
 		return true
 	}
 	return false
+}
+
+// JobCanceller is implemented by backends that can stop a render.
+type JobCanceller interface {
+	// CancelJob stops a job and returns it once it has ended; a finished
+	// job is returned unchanged.
+	CancelJob(ctx context.Context, jobID string) (*Job, error)
 }
 
 // UserError is a failure the user or the model can fix. Its message says

@@ -91,6 +91,17 @@ type Config struct {
 	// default 30s.
 	URLStallTimeout time.Duration
 
+	// MaxJobs is how many exports render at once; more wait in a queue.
+	// Env AUDIOEDIT_MAX_JOBS, flag -max-jobs; default 2.
+	MaxJobs int
+	// MaxQueuedJobs is how many exports may wait for a render slot; an
+	// export beyond it is refused. Env AUDIOEDIT_MAX_QUEUED_JOBS, flag
+	// -max-queued-jobs; default 32.
+	MaxQueuedJobs int
+	// JobTimeout is the longest one render may run before it is stopped.
+	// Env AUDIOEDIT_JOB_TIMEOUT, flag -job-timeout; default 2h.
+	JobTimeout time.Duration
+
 	// NemoAPIURL is the NemoVideo API base. Env NEMO_API_URL, flag
 	// -nemo-api-url; "" means the backend's default
 	// (https://mega-api-prod.nemovideo.ai).
@@ -158,7 +169,7 @@ func Load(args []string, getenv Getenv, out io.Writer) (*Config, error) {
 		getenv = os.Getenv
 	}
 	c := &Config{}
-	var roots, poll, origins, allowPrivate, urlTimeout, urlStall string
+	var roots, poll, origins, allowPrivate, urlTimeout, urlStall, maxJobs, maxQueued, jobTimeout string
 	settings := []setting{
 		{"AUDIOEDIT_BACKEND", "backend", "editing backend: local (ffmpeg here) or nemo (cloud)", constant(BackendLocal), &c.Backend},
 		{"AUDIOEDIT_DATA_DIR", "data-dir", "folder for the database and the cloud client id", defaultDataDir, &c.DataDir},
@@ -174,6 +185,9 @@ func Load(args []string, getenv Getenv, out io.Writer) (*Config, error) {
 		{"AUDIOEDIT_ALLOW_PRIVATE_URLS", "allow-private-urls", "let URL uploads reach loopback and private addresses (1 or true)", constant("false"), &allowPrivate},
 		{"AUDIOEDIT_URL_TIMEOUT", "url-timeout", "longest a URL download may take, a Go duration", constant("10m"), &urlTimeout},
 		{"AUDIOEDIT_URL_STALL_TIMEOUT", "url-stall-timeout", "a URL download receiving nothing this long is dropped, a Go duration", constant("30s"), &urlStall},
+		{"AUDIOEDIT_MAX_JOBS", "max-jobs", "exports rendered at once (more wait in a queue)", constant("2"), &maxJobs},
+		{"AUDIOEDIT_MAX_QUEUED_JOBS", "max-queued-jobs", "exports that may wait for a render slot; more are refused", constant("32"), &maxQueued},
+		{"AUDIOEDIT_JOB_TIMEOUT", "job-timeout", "longest one render may run, a Go duration", constant("2h"), &jobTimeout},
 		{"NEMO_API_URL", "nemo-api-url", "NemoVideo API base URL (default https://mega-api-prod.nemovideo.ai)", constant(""), &c.NemoAPIURL},
 		{"NEMO_WEB_URL", "nemo-web-url", "NemoVideo web app URL, for links", constant(""), &c.NemoWebURL},
 		{"NEMO_CLIENT_ID", "nemo-client-id", "NemoVideo client id (default: created once in the data dir)", constant(""), &c.NemoClientID},
@@ -231,6 +245,15 @@ func Load(args []string, getenv Getenv, out io.Writer) (*Config, error) {
 	}
 	if c.URLStallTimeout, err = time.ParseDuration(strings.TrimSpace(urlStall)); err != nil || c.URLStallTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("AUDIOEDIT_URL_STALL_TIMEOUT (-url-stall-timeout) is %q: set a positive duration like 30s", urlStall))
+	}
+	if c.MaxJobs, err = strconv.Atoi(strings.TrimSpace(maxJobs)); err != nil || c.MaxJobs < 1 || c.MaxJobs > 64 {
+		errs = append(errs, fmt.Errorf("AUDIOEDIT_MAX_JOBS (-max-jobs) is %q: set a whole number from 1 to 64", maxJobs))
+	}
+	if c.MaxQueuedJobs, err = strconv.Atoi(strings.TrimSpace(maxQueued)); err != nil || c.MaxQueuedJobs < 1 {
+		errs = append(errs, fmt.Errorf("AUDIOEDIT_MAX_QUEUED_JOBS (-max-queued-jobs) is %q: set a whole number of at least 1", maxQueued))
+	}
+	if c.JobTimeout, err = time.ParseDuration(strings.TrimSpace(jobTimeout)); err != nil || c.JobTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("AUDIOEDIT_JOB_TIMEOUT (-job-timeout) is %q: set a positive duration like 2h", jobTimeout))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

@@ -82,6 +82,9 @@ func TestLoad(t *testing.T) {
 		{name: "bad allow private", env: with("AUDIOEDIT_ALLOW_PRIVATE_URLS", "maybe"), wantErr: "AUDIOEDIT_ALLOW_PRIVATE_URLS"},
 		{name: "bad url timeout", env: with("AUDIOEDIT_URL_TIMEOUT", "0s"), wantErr: "AUDIOEDIT_URL_TIMEOUT"},
 		{name: "bad stall timeout", env: with("AUDIOEDIT_URL_STALL_TIMEOUT", "x"), wantErr: "AUDIOEDIT_URL_STALL_TIMEOUT"},
+		{name: "bad max jobs", env: with("AUDIOEDIT_MAX_JOBS", "0"), wantErr: "AUDIOEDIT_MAX_JOBS"},
+		{name: "bad max queued", env: with("AUDIOEDIT_MAX_QUEUED_JOBS", "x"), wantErr: "AUDIOEDIT_MAX_QUEUED_JOBS"},
+		{name: "bad job timeout", env: with("AUDIOEDIT_JOB_TIMEOUT", "-1h"), wantErr: "AUDIOEDIT_JOB_TIMEOUT"},
 		{name: "bad origin", env: with("AUDIOEDIT_HTTP_ALLOWED_ORIGINS", "https://ok.example, evil"), wantErr: "AUDIOEDIT_HTTP_ALLOWED_ORIGINS"},
 	}
 	for _, tt := range tests {
@@ -183,5 +186,24 @@ func TestLoadOwnFlagsAndCommandHelp(t *testing.T) {
 	var he *HelpError
 	if !errors.As(err, &he) || !errors.Is(err, flag.ErrHelp) || len(he.Command) != 1 || he.Command[0] != "doctor" {
 		t.Errorf("Load(doctor --help) error = %#v, want a HelpError for doctor", err)
+	}
+}
+
+func TestLoadJobs(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	c, err := Load(nil, env(map[string]string{"HOME": home}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxJobs != 2 || c.MaxQueuedJobs != 32 || c.JobTimeout != 2*time.Hour {
+		t.Errorf("defaults: %d %d %v", c.MaxJobs, c.MaxQueuedJobs, c.JobTimeout)
+	}
+	c, err = Load([]string{"-job-timeout", "30m"}, env(map[string]string{"HOME": home, "AUDIOEDIT_MAX_JOBS": "4", "AUDIOEDIT_MAX_QUEUED_JOBS": "5"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxJobs != 4 || c.MaxQueuedJobs != 5 || c.JobTimeout != 30*time.Minute {
+		t.Errorf("set: %d %d %v", c.MaxJobs, c.MaxQueuedJobs, c.JobTimeout)
 	}
 }

@@ -33,8 +33,10 @@ var (
 type job struct {
 	mu        sync.Mutex
 	j         backend.Job
+	plan      *exportPlan
 	done      chan struct{}
-	cancel    context.CancelFunc
+	cancel    context.CancelFunc // set when the job starts running
+	cancelled string             // why it was cancelled on request; "" otherwise
 	listeners map[int]backend.ProgressFunc
 	next      int
 	saved     time.Time
@@ -93,7 +95,7 @@ func (b *Backend) Export(ctx context.Context, req backend.ExportRequest) (*backe
 	// Planning reads the timeline as the session's edits left it: no edit
 	// of this session runs between the read and the job's start.
 	unlock := b.lockSession(sess.ID)
-	defer unlock()
+	defer func() { unlock() }()
 	tl, _, err := b.build(ctx, sess.ID)
 	if err != nil {
 		return nil, err
@@ -104,25 +106,16 @@ func (b *Backend) Export(ctx context.Context, req backend.ExportRequest) (*backe
 	}
 	now := now().UTC()
 	jb := &job{
-		j: backend.Job{ID: "job_" + uuid.NewString()[:8], SessionID: sess.ID, Status: backend.JobRunning, Format: plan.format,
+		j: backend.Job{ID: "job_" + uuid.NewString()[:8], SessionID: sess.ID, Status: backend.JobQueued, Format: plan.format,
 			Path: plan.output, CreatedAt: now, UpdatedAt: now, Notes: append([]string(nil), tl.skipped...)},
-		done: make(chan struct{}), listeners: map[int]backend.ProgressFunc{},
+		plan: plan, done: make(chan struct{}), listeners: map[int]backend.ProgressFunc{},
 	}
 	reqJSON, _ := json.Marshal(map[string]any{"format": plan.format, "quality": plan.quality, "output": plan.output, "media_id": plan.track.item.ID})
-	if err := b.st.PutJob(ctx, &store.Job{ID: jb.j.ID, SessionID: sess.ID, Backend: "local", Status: backend.JobRunning, Request: reqJSON}); err != nil {
+	if err := b.enqueue(ctx, jb, &store.Job{ID: jb.j.ID, SessionID: sess.ID, Backend: "local", Status: backend.JobQueued, Request: reqJSON, Owner: b.owner}); err != nil {
 		return nil, err
 	}
-	jctx, cancel := context.WithCancel(b.ctx)
-	jb.cancel = cancel
-	b.mu.Lock()
-	b.jobs[jb.j.ID] = jb
-	b.mu.Unlock()
-	b.wg.Add(1)
-	go func() {
-		defer b.wg.Done()
-		defer cancel()
-		b.run(jctx, jb, plan)
-	}()
+	unlock() // the job is registered: other edits and exports may go on
+	unlock = func() {}
 	return b.wait(ctx, jb, req.Wait)
 }
 
@@ -145,10 +138,15 @@ func (b *Backend) ExportStatus(ctx context.Context, jobID string, wait time.Dura
 }
 
 // wait blocks until the job ends, wait passes or ctx ends. A caller that
-// cancels its call cancels the job too: nobody else is waiting for it.
+// cancels its call stops waiting and nothing more: the render goes on for
+// whoever follows it (export_status with cancel: true stops it).
 func (b *Backend) wait(ctx context.Context, jb *job, wait time.Duration) (*backend.Job, error) {
-	stop := jb.listen(backend.ProgressFrom(ctx))
+	fn := backend.ProgressFrom(ctx)
+	stop := jb.listen(fn)
 	defer stop()
+	if snap := jb.snapshot(); fn != nil && snap.Status == backend.JobQueued {
+		fn(backend.Progress{Done: 0, Total: 100, Message: queuedMessage(snap.QueuePosition)})
+	}
 	if wait > 0 {
 		t := time.NewTimer(wait)
 		defer t.Stop()
@@ -156,8 +154,6 @@ func (b *Backend) wait(ctx context.Context, jb *job, wait time.Duration) (*backe
 		case <-jb.done:
 		case <-t.C:
 		case <-ctx.Done():
-			jb.cancel()
-			<-jb.done
 		}
 	} else {
 		select {
@@ -354,6 +350,7 @@ func (b *Backend) outputPath(tl *timeline, asked string, p *exportPlan) (string,
 // run renders a plan; it always closes jb.done.
 func (b *Backend) run(ctx context.Context, jb *job, p *exportPlan) {
 	defer close(jb.done)
+	b.save(jb, false) // running
 	start := time.Now()
 	out, report, notes, err := b.render(ctx, jb, p)
 	jb.mu.Lock()
@@ -364,8 +361,13 @@ func (b *Backend) run(ctx context.Context, jb *job, p *exportPlan) {
 		jb.j.Status, jb.j.Progress = backend.JobCompleted, 100
 		jb.j.Path, jb.j.DurationS, jb.j.SizeBytes, jb.j.Report = out.Path, round3(out.Duration), out.Size, report
 		jb.j.Message = fmt.Sprintf("Rendered in %.1f s.", time.Since(start).Seconds())
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		jb.j.Status = backend.JobFailed
+		jb.j.Error = fmt.Sprintf("the render ran past its %s limit and was stopped: export a shorter part, or raise AUDIOEDIT_JOB_TIMEOUT", b.jobOpt.Deadline)
+	case ctx.Err() != nil && jb.cancelled != "":
+		jb.j.Status, jb.j.Error = backend.JobCancelled, jb.cancelled
 	case ctx.Err() != nil:
-		jb.j.Status, jb.j.Error = backend.JobCancelled, "the export was cancelled (the client cancelled the call, or the server is stopping): export again to render"
+		jb.j.Status, jb.j.Error = backend.JobCancelled, "the server stopped during the export: export again to render"
 	default:
 		jb.j.Status = backend.JobFailed
 		if msg, ok := backend.UserMessage(err); ok {
@@ -417,7 +419,7 @@ func (b *Backend) save(jb *job, final bool) {
 	jb.saved = time.Now()
 	jb.mu.Unlock()
 	res, _ := json.Marshal(j)
-	sj := &store.Job{ID: j.ID, SessionID: j.SessionID, Backend: "local", Status: j.Status, Progress: j.Progress, Result: res, Error: j.Error, CreatedAt: j.CreatedAt}
+	sj := &store.Job{ID: j.ID, SessionID: j.SessionID, Backend: "local", Status: j.Status, Progress: j.Progress, Result: res, Error: j.Error, Owner: b.owner, CreatedAt: j.CreatedAt}
 	if err := b.st.PutJob(context.Background(), sj); err != nil {
 		b.log.Error("save job", zap.String("job", j.ID), zap.Error(err))
 	}
@@ -438,14 +440,16 @@ func (b *Backend) jobFromStore(sj *store.Job) (*backend.Job, error) {
 	return &j, nil
 }
 
-// failOrphans marks jobs a previous process left running as failed.
+// failOrphans marks the jobs of server processes that are gone as failed:
+// their ffmpeg died with them. Jobs of a live process (a second server on
+// the same data folder) are left alone.
 func (b *Backend) failOrphans(ctx context.Context) error {
 	jobs, err := b.st.ListJobs(ctx, "")
 	if err != nil {
 		return err
 	}
 	for _, j := range jobs {
-		if j.Backend == "local" && (j.Status == backend.JobRunning || j.Status == backend.JobQueued) {
+		if j.Backend == "local" && (j.Status == backend.JobRunning || j.Status == backend.JobQueued) && !ownerAlive(j.Owner) {
 			j.Status, j.Error = backend.JobFailed, "the server stopped while this export was running: export again"
 			if err := b.st.PutJob(ctx, j); err != nil {
 				return err

@@ -51,6 +51,8 @@ type Options struct {
 	// Roots are the folders a path named in an instruction ("add
 	// /music/bed.mp3 as background music") may come from; empty = any.
 	Roots fsutil.Roots
+	// Jobs bounds exports: renders at once, queue length, deadline.
+	Jobs JobOptions
 }
 
 // FetchOptions configures URL uploads.
@@ -88,8 +90,13 @@ type Backend struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
-	mu   sync.Mutex
-	jobs map[string]*job
+	mu      sync.Mutex
+	jobs    map[string]*job
+	queue   []*job // waiting for a render slot, first in first out
+	running int
+	closed  bool
+	jobOpt  JobOptions
+	owner   string // this process, recorded on its jobs
 
 	sessMu  sync.Mutex // serialises creating the current session
 	current backend.Current
@@ -127,6 +134,7 @@ var (
 	_ backend.Backend            = (*Backend)(nil)
 	_ backend.SessionLister      = (*Backend)(nil)
 	_ backend.ClientSessionEnder = (*Backend)(nil)
+	_ backend.JobCanceller       = (*Backend)(nil)
 )
 
 // New returns the local backend. Jobs a previous process left running
@@ -138,7 +146,9 @@ func New(opts Options) (*Backend, error) {
 	b := &Backend{
 		st: opts.Store, eng: opts.Engine, engErr: opts.EngineErr, outDir: opts.OutputDir, tmpDir: opts.TempDir,
 		mediaDir: opts.MediaDir, log: opts.Logger, fetchOpt: opts.Fetch, roots: opts.Roots, jobs: map[string]*job{},
+		jobOpt: opts.Jobs, owner: processOwner(),
 	}
+	b.jobOpt.defaults()
 	if b.log == nil {
 		b.log = zap.NewNop()
 	}
@@ -177,6 +187,7 @@ func (b *Backend) Name() string { return "local" }
 
 // Close cancels running exports and waits for them to stop.
 func (b *Backend) Close() error {
+	b.stopQueue()
 	b.cancel()
 	b.wg.Wait()
 	return nil

@@ -38,20 +38,21 @@ type ExportInput struct {
 
 // JobOutput is an export job, the output of export and export_status.
 type JobOutput struct {
-	JobID     string             `json:"job_id" jsonschema:"Job id, for export_status."`
-	SessionID string             `json:"session_id,omitempty" jsonschema:"Session rendered."`
-	Status    string             `json:"status" jsonschema:"queued, running, completed, failed or cancelled."`
-	Progress  float64            `json:"progress" jsonschema:"Percent done, 0-100."`
-	Format    string             `json:"format,omitempty" jsonschema:"Output format."`
-	Path      string             `json:"path,omitempty" jsonschema:"Path of the finished file."`
-	DurationS float64            `json:"duration_s,omitempty" jsonschema:"Duration of the output in seconds."`
-	SizeBytes int64              `json:"size_bytes,omitempty" jsonschema:"Size of the output in bytes."`
-	URL       string             `json:"url,omitempty" jsonschema:"Download URL (cloud backend)."`
-	Link      string             `json:"link,omitempty" jsonschema:"Link that opens the session in a browser (cloud backend)."`
-	Report    map[string]float64 `json:"report,omitempty" jsonschema:"Measured figures of the output: loudness (LUFS), true peak (dBTP), noise floor..."`
-	Notes     []string           `json:"notes,omitempty" jsonschema:"Caveats about the render."`
-	Message   string             `json:"message,omitempty" jsonschema:"Status message."`
-	Error     string             `json:"error,omitempty" jsonschema:"Why the job failed."`
+	JobID         string             `json:"job_id" jsonschema:"Job id, for export_status."`
+	SessionID     string             `json:"session_id,omitempty" jsonschema:"Session rendered."`
+	Status        string             `json:"status" jsonschema:"queued, running, completed, failed or cancelled."`
+	QueuePosition int                `json:"queue_position,omitempty" jsonschema:"While queued: place in the render queue (1 = next)."`
+	Progress      float64            `json:"progress" jsonschema:"Percent done, 0-100."`
+	Format        string             `json:"format,omitempty" jsonschema:"Output format."`
+	Path          string             `json:"path,omitempty" jsonschema:"Path of the finished file."`
+	DurationS     float64            `json:"duration_s,omitempty" jsonschema:"Duration of the output in seconds."`
+	SizeBytes     int64              `json:"size_bytes,omitempty" jsonschema:"Size of the output in bytes."`
+	URL           string             `json:"url,omitempty" jsonschema:"Download URL (cloud backend)."`
+	Link          string             `json:"link,omitempty" jsonschema:"Link that opens the session in a browser (cloud backend)."`
+	Report        map[string]float64 `json:"report,omitempty" jsonschema:"Measured figures of the output: loudness (LUFS), true peak (dBTP), noise floor..."`
+	Notes         []string           `json:"notes,omitempty" jsonschema:"Caveats about the render."`
+	Message       string             `json:"message,omitempty" jsonschema:"Status message."`
+	Error         string             `json:"error,omitempty" jsonschema:"Why the job failed."`
 }
 
 func export(d *deps) Tool {
@@ -95,7 +96,7 @@ func waitFor(seconds int, raw map[string]json.RawMessage) time.Duration {
 // jobOutput converts a backend.Job.
 func jobOutput(j *backend.Job) JobOutput {
 	return JobOutput{
-		JobID: j.ID, SessionID: j.SessionID, Status: j.Status, Progress: j.Progress, Format: j.Format,
+		JobID: j.ID, SessionID: j.SessionID, Status: j.Status, QueuePosition: j.QueuePosition, Progress: j.Progress, Format: j.Format,
 		Path: j.Path, DurationS: j.DurationS, SizeBytes: j.SizeBytes, URL: j.URL, Link: j.Link,
 		Report: j.Report, Notes: j.Notes, Message: j.Message, Error: j.Error,
 	}
@@ -141,7 +142,11 @@ func jobResult(j *backend.Job) *mcp.CallToolResult {
 		res.IsError = true
 		return res
 	default:
-		text := fmt.Sprintf("Export %s is still %s (%.0f%%). Call export_status with job_id %q to wait for it.", out.JobID, out.Status, out.Progress, out.JobID)
+		state := fmt.Sprintf("%s (%.0f%%)", out.Status, out.Progress)
+		if out.Status == backend.JobQueued && out.QueuePosition > 0 {
+			state = fmt.Sprintf("queued, number %d in line for a render slot", out.QueuePosition)
+		}
+		text := fmt.Sprintf("Export %s is still %s and runs in the background. Call export_status with job_id %q to wait for it.", out.JobID, state, out.JobID)
 		return result(text, out)
 	}
 }
