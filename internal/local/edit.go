@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
@@ -301,6 +302,9 @@ func (b *Backend) syncOp(ctx context.Context, tl *timeline, target string) (*opR
 				video = tr.item
 			}
 		case "audio":
+			if tr.role == "music" && tr.item.ID != target {
+				continue // the music bed is not a recording of the take
+			}
 			if audio == nil || tr.item.ID == target {
 				audio = tr.item
 			}
@@ -312,14 +316,23 @@ func (b *Backend) syncOp(ctx context.Context, tl *timeline, target string) (*opR
 	if !video.Info.HasAudio {
 		return nil, backend.Userf("%s has no sound of its own to line the audio up with: sync needs the camera's sound as a reference", video.Name)
 	}
-	off, conf, err := b.eng.Align(ctx, video.Path, audio.Path, 0)
+	// Offset and clock drift over the whole overlap; a take too short or
+	// too sparse for windows falls back to one offset from the start.
+	drift := 0.0
+	off, conf := 0.0, 0.0
+	al, err := b.eng.AlignDrift(ctx, video.Info, audio.Info)
+	if err == nil {
+		off, conf, drift = al.Offset, al.Confidence, al.DriftPPM
+	} else if errors.Is(err, engine.ErrNoMatch) {
+		off, conf, err = b.eng.Align(ctx, video.Path, audio.Path, 0)
+	}
 	if errors.Is(err, engine.ErrNoMatch) {
 		return nil, backend.Userf("could not find the same sound in %s and %s (no clear match), so they were not synced: check they are recordings of the same take", video.Name, audio.Name)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &opRecord{Op: intent.Op{Kind: intent.KindSync}, Offset: off, Confidence: conf, AudioID: audio.ID, VideoID: video.ID}, nil
+	return &opRecord{Op: intent.Op{Kind: intent.KindSync}, Offset: off, DriftPPM: math.Round(drift*10) / 10, Confidence: conf, AudioID: audio.ID, VideoID: video.ID}, nil
 }
 
 func names(tl *timeline) string {

@@ -77,6 +77,7 @@ type exportPlan struct {
 	output    string
 	title     string
 	offset    float64 // sync offset: audio time = video time + offset
+	drift     float64 // sync drift (ppm) to correct before rendering
 	wholeKeep bool
 	mix       mixPlan // music bed, other voices, titles, frame
 	syncTrack *track  // the synced recording's own track (its edits render too)
@@ -228,6 +229,9 @@ func (b *Backend) plan(tl *timeline, req backend.ExportRequest) (*exportPlan, er
 	p.audioSrc = info
 	if tr.syncAudio != nil {
 		p.audioSrc, p.offset = tr.syncAudio.Info, tr.syncOffset
+		if math.Abs(tr.syncDrift) > engine.DriftCorrectPPM {
+			p.drift = tr.syncDrift
+		}
 		p.syncTrack = tl.byID[tr.syncAudio.ID]
 	}
 	if !p.audioSrc.HasAudio {
@@ -492,7 +496,15 @@ func (b *Backend) render(ctx context.Context, jb *job, p *exportPlan) (*engine.O
 		if p.mix.active() {
 			popts.SampleRate = mixRate
 		}
-		pr, err := b.eng.Process(ctx, p.audioSrc, popts)
+		src, dnote, err := b.correctDrift(ctx, p, &popts)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if src != p.audioSrc {
+			defer os.Remove(src.Path)
+			notes = append(notes, dnote)
+		}
+		pr, err := b.eng.Process(ctx, src, popts)
 		if err != nil {
 			return nil, nil, nil, err
 		}

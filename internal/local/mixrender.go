@@ -158,3 +158,35 @@ func (b *Backend) mixRender(ctx context.Context, jb *job, p *exportPlan, main *e
 	}
 	return mixed, notes, nil
 }
+
+// driftNote says whether a drift is corrected at export.
+func driftNote(ppm float64) string {
+	if math.Abs(ppm) > engine.DriftCorrectPPM {
+		return ", corrected"
+	}
+	return ""
+}
+
+// correctDrift resamples a synced recording whose clock drifts more than
+// DriftCorrectPPM from the video's, so that it lines up from start to
+// end, and moves the chain's ranges onto its corrected clock. It returns
+// the source to render (p.audioSrc when there is nothing to correct).
+func (b *Backend) correctDrift(ctx context.Context, p *exportPlan, popts *engine.ProcessOptions) (*engine.MediaInfo, string, error) {
+	if p.drift == 0 {
+		return p.audioSrc, "", nil
+	}
+	fixed, err := b.eng.CorrectDrift(ctx, p.audioSrc, p.drift)
+	if err != nil {
+		return nil, "", err
+	}
+	// Corrected time = video time + offset/(1+d).
+	f := 1 + p.drift/1e6
+	shift := p.offset/f - p.offset
+	for i := range popts.Keep {
+		popts.Keep[i].Start += shift
+		popts.Keep[i].End += shift
+	}
+	popts.FrameOffset += shift
+	p.offset += shift
+	return fixed, fmt.Sprintf("the recording's clock drifts %+.1f ppm from the video's: resampled (soxr) to line up from start to end", p.drift), nil
+}

@@ -134,3 +134,56 @@ func TestEditOnSyncedRecordingRenders(t *testing.T) {
 		t.Errorf("the edit on mic.wav changed the render by %.1f dB, want -12", d)
 	}
 }
+
+// TestSyncDriftingRecorder: a recorder drifting 200 ppm from the camera
+// (12 ms a minute) is synced, resampled at export and lines up with the
+// camera's sound within 5 ms at the start and the end of the output.
+func TestSyncDriftingRecorder(t *testing.T) {
+	b, dir := newBackend(t)
+	ctx := context.Background()
+	testmedia.RequireEspeak(t)
+	x, _, err := testmedia.Speech(ctx, testmedia.SpeechOptions{TargetSeconds: 90, Seed: 5, LeadIn: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ff := testmedia.FFmpeg()
+	camera := testmedia.Mix(x, testmedia.Noise(testmedia.Fan, len(x), 21), 8)
+	video := filepath.Join(dir, "camera.mp4")
+	if err := testmedia.Video(ctx, ff, video, camera, 160, 120, 25); err != nil {
+		t.Fatal(err)
+	}
+	micPath := filepath.Join(dir, "recorder.wav")
+	if err := testmedia.WriteWAV(micPath, testmedia.Drift(x, 200, 0.6), testmedia.Rate, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Upload(ctx, backend.UploadRequest{Paths: []string{video, micPath}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.Edit(ctx, backend.EditRequest{Instruction: "match the recorder to the camera"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%v", res.Applied)
+	if !strings.Contains(strings.Join(res.Applied, " "), "ppm, corrected") {
+		t.Errorf("applied %v: want the drift reported and corrected", res.Applied)
+	}
+	out := filepath.Join(dir, "synced.wav")
+	job, err := b.Export(ctx, backend.ExportRequest{Format: "wav", OutputPath: out, Wait: 3 * time.Minute})
+	if err != nil || job.Status != backend.JobCompleted {
+		t.Fatalf("export %+v %v", job, err)
+	}
+	got, err := testmedia.ReadPCM(ctx, ff, out, testmedia.Rate, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := float64(len(camera)) / testmedia.Rate
+	for _, at := range []float64{2, total - 10} {
+		a := camera[int(at*testmedia.Rate):int((at+8)*testmedia.Rate)]
+		g := got[int(at*testmedia.Rate):int((at+8)*testmedia.Rate)]
+		off, conf := testmedia.Align(a, g, testmedia.Rate, 0.1)
+		t.Logf("at %.0f s: output vs camera %.2f ms (confidence %.1f)", at, off*1000, conf)
+		if math.Abs(off) > 0.005 {
+			t.Errorf("at %.0f s the output is %.2f ms off the camera, want within 5 ms", at, off*1000)
+		}
+	}
+}

@@ -22,6 +22,7 @@ type opRecord struct {
 	// (audio time = video time + Offset), and the two media.
 	Offset     float64 `json:"offset_s,omitempty"`
 	Confidence float64 `json:"confidence,omitempty"`
+	DriftPPM   float64 `json:"drift_ppm,omitempty"` // the recording's clock against the video's
 	AudioID    string  `json:"audio_id,omitempty"`
 	VideoID    string  `json:"video_id,omitempty"`
 	// Music: the media the music bed plays ("" = a change to the bed).
@@ -30,7 +31,7 @@ type opRecord struct {
 
 func (r opRecord) describe(names map[string]string) string {
 	if r.Kind == intent.KindSync && r.AudioID != "" {
-		return fmt.Sprintf("sync %s to %s (offset %+.3f s, confidence %.1f)", names[r.AudioID], names[r.VideoID], r.Offset, r.Confidence)
+		return fmt.Sprintf("sync %s to %s (offset %+.3f s, drift %+.1f ppm%s, confidence %.1f)", names[r.AudioID], names[r.VideoID], r.Offset, r.DriftPPM, driftNote(r.DriftPPM), r.Confidence)
 	}
 	return r.Op.Describe()
 }
@@ -48,6 +49,7 @@ type track struct {
 	// sync: for a video, the external audio that replaces its sound.
 	syncAudio  *mediaItem
 	syncOffset float64
+	syncDrift  float64 // ppm
 	// syncedTo: for an external audio, the video it was synced to.
 	syncedTo *mediaItem
 	// role is "music" for the music bed.
@@ -171,7 +173,7 @@ func (t *timeline) apply(target string, ops []opRecord) error {
 			if v == nil || a == nil {
 				return fmt.Errorf("sync: media gone")
 			}
-			v.syncAudio, v.syncOffset, a.syncedTo = a.item, op.Offset, v.item
+			v.syncAudio, v.syncOffset, v.syncDrift, a.syncedTo = a.item, op.Offset, op.DriftPPM, v.item
 			continue
 		}
 		trs := t.targets(target)
