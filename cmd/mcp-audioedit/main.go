@@ -22,8 +22,11 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/config"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/fsutil"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/local"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/nemo"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/tools"
 )
 
@@ -75,7 +78,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "mcp-audioedit", appVersion())
 		return nil
 	case "tools-doc":
-		fmt.Fprint(stdout, tools.Markdown(tools.All(nil, tools.Options{Roots: fsutil.Roots{}})))
+		fmt.Fprint(stdout, tools.Markdown(tools.All(nil, tools.Options{Roots: fsutil.Roots{}, Capabilities: capabilities(cfg.Backend)})))
 		return nil
 	case "doctor":
 		if cmd == "http" {
@@ -136,6 +139,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return serveHTTP(ctx, s, httpOptions{Addr: cfg.HTTPAddr, Token: cfg.HTTPToken, AllowedOrigins: cfg.HTTPAllowedOrigins}, log)
 	}
 	return serveStdio(ctx, s, log)
+}
+
+// capabilities are what the tools do on the named backend, for the tool
+// reference printed without starting one.
+func capabilities(name string) *backend.Capabilities {
+	if name == config.BackendNemo {
+		return &nemo.Hints
+	}
+	return &local.Hints
 }
 
 func transportName(cmd string) string {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mcp-audioedit/mcp-audioedit/internal/fsutil"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/local"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/nemo/nemotest"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/tools"
 )
@@ -294,7 +295,7 @@ func TestRunSubcommands(t *testing.T) {
 		wantErr string
 	}{
 		{name: "version", args: []string{"version"}, want: "mcp-audioedit "},
-		{name: "tools-doc", args: []string{"tools-doc"}, want: tools.Markdown(tools.All(nil, tools.Options{Roots: fsutil.Roots{}}))},
+		{name: "tools-doc", args: []string{"tools-doc"}, want: tools.Markdown(tools.All(nil, tools.Options{Roots: fsutil.Roots{}, Capabilities: &local.Hints}))},
 		{name: "doctor", args: []string{"doctor"}, want: "ffmpeg:"},
 		{name: "doctor without ffmpeg", args: []string{"doctor"}, env: []string{"AUDIOEDIT_FFMPEG=/nonexistent/ffmpeg"}, want: "missing", wantErr: "install ffmpeg"},
 		{name: "doctor nemo without ffmpeg", args: []string{"-backend", "nemo", "doctor"}, env: []string{"AUDIOEDIT_FFMPEG=/nonexistent/ffmpeg"}, want: "anonymous"},

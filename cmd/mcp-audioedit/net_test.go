@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mcp-audioedit/mcp-audioedit/internal/nemo/nemotest"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/testmedia"
 )
 
@@ -47,4 +48,24 @@ func TestStdioBinaryURLGuard(t *testing.T) {
 	if hits.Load() != 1 {
 		t.Errorf("the loopback server got %d requests, want 1", hits.Load())
 	}
+}
+
+// TestStdioBinaryAnnotations: tools/list carries the serving backend's
+// hints: with nemo every tool is open-world and state is not read-only.
+func TestStdioBinaryAnnotations(t *testing.T) {
+	fake := nemotest.New(t)
+	p := startProc(t, append(testEnv(t, t.TempDir()), "AUDIOEDIT_BACKEND=nemo", "NEMO_API_URL="+fake.URL))
+	p.initialize()
+	list := p.send("tools/list", map[string]any{}, false)
+	for _, tl := range list["tools"].([]any) {
+		m := tl.(map[string]any)
+		a, _ := m["annotations"].(map[string]any)
+		if a["openWorldHint"] != true {
+			t.Errorf("nemo %s: annotations %v", m["name"], a)
+		}
+		if m["name"] == "state" && a["readOnlyHint"] != false {
+			t.Errorf("nemo state claims read-only: %v", a)
+		}
+	}
+	p.close()
 }

@@ -33,9 +33,39 @@ type Backend interface {
 	Export(ctx context.Context, req ExportRequest) (*Job, error)
 	// ExportStatus returns a job, waiting up to wait for it to finish.
 	ExportStatus(ctx context.Context, jobID string, wait time.Duration) (*Job, error)
+	// Capabilities say what each tool does on this backend; the MCP
+	// tool annotations are built from them.
+	Capabilities() Capabilities
 	// Close stops background work and releases resources.
 	Close() error
 }
+
+// ToolHints say what a tool does on a backend, as MCP tool annotations
+// carry them to clients, which use them to decide what to confirm with
+// the user.
+type ToolHints struct {
+	// ReadOnly: the call changes nothing, not even which session is
+	// current.
+	ReadOnly bool
+	// Destructive: the call may delete or overwrite data, or spend what
+	// cannot be given back (credits, a running render).
+	Destructive bool
+	// Idempotent: calling again with the same arguments has no further
+	// effect.
+	Idempotent bool
+	// OpenWorld: the call reaches beyond this machine (the internet, a
+	// cloud service).
+	OpenWorld bool
+}
+
+// Capabilities are the hints of each tool on a backend.
+type Capabilities struct {
+	Upload, Edit, State, Credits, Export, ExportStatus ToolHints
+}
+
+// UnknownHints are MCP's defaults, for a tool whose backend is not
+// known: it may write, destroy, differ when repeated and reach out.
+var UnknownHints = ToolHints{Destructive: true, OpenWorld: true}
 
 // ClientNamer is implemented by a backend that wants the MCP client's
 // name (clientInfo.name from initialize): the cloud backend reports the

@@ -182,6 +182,23 @@ func New(opts Options) (*Backend, error) {
 	return b, nil
 }
 
+// Hints are what the local backend's tools do. Everything runs on this
+// machine except URL uploads. state with a session_id makes it the
+// current session, so it is not read-only. Exports may replace a file
+// (overwrite), and export_status with cancel: true stops a render:
+// destructive.
+var Hints = backend.Capabilities{
+	Upload:       backend.ToolHints{OpenWorld: true},
+	Edit:         backend.ToolHints{},
+	State:        backend.ToolHints{Idempotent: true},
+	Credits:      backend.ToolHints{ReadOnly: true, Idempotent: true},
+	Export:       backend.ToolHints{Destructive: true},
+	ExportStatus: backend.ToolHints{Destructive: true, Idempotent: true},
+}
+
+// Capabilities returns Hints.
+func (b *Backend) Capabilities() backend.Capabilities { return Hints }
+
 // Name returns "local".
 func (b *Backend) Name() string { return "local" }
 

@@ -88,6 +88,23 @@ func (b *Backend) Client() *Client { return b.c }
 // Name is "nemo".
 func (b *Backend) Name() string { return Name }
 
+// Hints are what the cloud backend's tools do: every one calls the
+// NemoVideo API (open world). state may create the cloud session and
+// makes a named session current; edits run the cloud agent, spend
+// credits and have no undo; export spends credits and writes a file;
+// export_status downloads the finished file.
+var Hints = backend.Capabilities{
+	Upload:       backend.ToolHints{OpenWorld: true},
+	Edit:         backend.ToolHints{Destructive: true, OpenWorld: true},
+	State:        backend.ToolHints{Idempotent: true, OpenWorld: true},
+	Credits:      backend.ToolHints{ReadOnly: true, Idempotent: true, OpenWorld: true},
+	Export:       backend.ToolHints{Destructive: true, OpenWorld: true},
+	ExportStatus: backend.ToolHints{Idempotent: true, OpenWorld: true},
+}
+
+// Capabilities returns Hints.
+func (b *Backend) Capabilities() backend.Capabilities { return Hints }
+
 // Close releases nothing: the store belongs to the caller.
 func (b *Backend) Close() error { return nil }
 

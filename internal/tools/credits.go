@@ -24,7 +24,7 @@ func credits(d *deps) Tool {
 	def := mcp.NewTool("credits",
 		mcp.WithDescription("Show the account's credit balance (available, frozen, total). The local backend is unlimited."),
 		schemas[CreditsInput, CreditsOutput](),
-		annotations("Credits", true, false, true, false),
+		annotations("Credits", d.caps.Credits),
 	)
 	return Tool{Def: def, Handler: typed(d, def, func(ctx context.Context, _ CreditsInput, _ map[string]json.RawMessage) (*mcp.CallToolResult, error) {
 		res, err := d.b.Credits(ctx)

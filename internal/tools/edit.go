@@ -34,7 +34,7 @@ func edit(d *deps) Tool {
 			"normalize loudness, sync audio to video, cut, fade, undo. Source files are never modified. "+
 			"Be specific; one request per call. Then check with state and render with export."),
 		schemas[EditInput, EditOutput](),
-		annotations("Edit timeline", false, false, false, false),
+		annotations("Edit timeline", d.caps.Edit),
 	)
 	return Tool{Def: def, Handler: typed(d, def, func(ctx context.Context, in EditInput, _ map[string]json.RawMessage) (*mcp.CallToolResult, error) {
 		if strings.TrimSpace(in.Instruction) == "" {

@@ -24,6 +24,7 @@ type failingBackend struct {
 }
 
 func (f failingBackend) Credits(context.Context) (*backend.Credits, error) { return nil, f.err }
+func (f failingBackend) Capabilities() backend.Capabilities                { return backend.Capabilities{} }
 func (f failingBackend) State(context.Context, string) (*backend.StateResult, error) {
 	panic("state exploded")
 }

@@ -61,7 +61,7 @@ func export(d *deps) Tool {
 			"Waits up to wait_seconds (default 45); a render still running returns a job_id: call export_status with it until completed. "+
 			"The result gives the file path and a resource link."),
 		schemas[ExportInput, JobOutput](),
-		annotations("Export", false, true, false, false),
+		annotations("Export", d.caps.Export),
 	)
 	return Tool{Def: def, Handler: typed(d, def, func(ctx context.Context, in ExportInput, raw map[string]json.RawMessage) (*mcp.CallToolResult, error) {
 		req := backend.ExportRequest{

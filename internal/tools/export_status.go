@@ -23,9 +23,7 @@ func exportStatus(d *deps) Tool {
 		mcp.WithDescription("Follow an export job started by export: waits up to wait_seconds (default 45) for it to finish and returns its status, "+
 			"and when completed the file path and a resource link. Call again while the status is queued or running. cancel: true stops the render."),
 		schemas[ExportStatusInput, JobOutput](),
-		// Not read-only: cancel stops a render, which cannot be resumed
-		// (destructive); cancelling twice is the same as once (idempotent).
-		annotations("Export status", false, true, true, false),
+		annotations("Export status", d.caps.ExportStatus),
 	)
 	return Tool{Def: def, Handler: typed(d, def, func(ctx context.Context, in ExportStatusInput, raw map[string]json.RawMessage) (*mcp.CallToolResult, error) {
 		if strings.TrimSpace(in.JobID) == "" {

@@ -56,7 +56,7 @@ func state(d *deps) Tool {
 		mcp.WithDescription("Read a session's state: a one-line timeline summary, the draft JSON, the media, "+
 			"the edit history and export jobs. Use it to check an edit before exporting."),
 		schemas[StateInput, StateOutput](),
-		annotations("Session state", true, false, true, false),
+		annotations("Session state", d.caps.State),
 	)
 	return Tool{Def: def, Handler: typed(d, def, func(ctx context.Context, in StateInput, _ map[string]json.RawMessage) (*mcp.CallToolResult, error) {
 		if in.ListSessions {

@@ -46,6 +46,10 @@ type Options struct {
 	// ClientLog, teed into the backend's logger, sends its warnings to the
 	// clients; nil means only job events reach them.
 	ClientLog *ClientLog
+	// Capabilities say what the tools do when there is no backend (the
+	// tool reference, schema goldens); with a backend its own are used.
+	// Neither gives MCP's defaults (backend.UnknownHints).
+	Capabilities *backend.Capabilities
 }
 
 // Tool is one MCP tool: its definition (name, description, schemas,
@@ -127,6 +131,7 @@ type deps struct {
 	b     backend.Backend
 	roots fsutil.Roots
 	log   *zap.Logger
+	caps  backend.Capabilities
 }
 
 func newDeps(b backend.Backend, opts Options) *deps {
@@ -134,20 +139,31 @@ func newDeps(b backend.Backend, opts Options) *deps {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	return &deps{b: b, roots: opts.Roots, log: log}
+	caps := backend.Capabilities{
+		Upload: backend.UnknownHints, Edit: backend.UnknownHints, State: backend.UnknownHints,
+		Credits: backend.UnknownHints, Export: backend.UnknownHints, ExportStatus: backend.UnknownHints,
+	}
+	switch {
+	case b != nil:
+		caps = b.Capabilities()
+	case opts.Capabilities != nil:
+		caps = *opts.Capabilities
+	}
+	return &deps{b: b, roots: opts.Roots, log: log, caps: caps}
 }
 
-// annotations sets all four hints explicitly (mcp.NewTool defaults a tool
-// to destructive and open-world) and the display title.
-func annotations(title string, readOnly, destructive, idempotent, openWorld bool) mcp.ToolOption {
+// annotations sets the display title and all four hints explicitly, from
+// what the backend says the tool does (mcp.NewTool would default a tool
+// to destructive and open-world).
+func annotations(title string, h backend.ToolHints) mcp.ToolOption {
 	return func(t *mcp.Tool) {
 		t.Title = title
 		t.Annotations = mcp.ToolAnnotation{
 			Title:           title,
-			ReadOnlyHint:    mcp.ToBoolPtr(readOnly),
-			DestructiveHint: mcp.ToBoolPtr(destructive),
-			IdempotentHint:  mcp.ToBoolPtr(idempotent),
-			OpenWorldHint:   mcp.ToBoolPtr(openWorld),
+			ReadOnlyHint:    mcp.ToBoolPtr(h.ReadOnly),
+			DestructiveHint: mcp.ToBoolPtr(h.Destructive),
+			IdempotentHint:  mcp.ToBoolPtr(h.Idempotent),
+			OpenWorldHint:   mcp.ToBoolPtr(h.OpenWorld),
 		}
 	}
 }

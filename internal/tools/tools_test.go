@@ -12,40 +12,94 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/fsutil"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/local"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/nemo"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden tool schemas in testdata/ and the README tool reference")
 
+// goldenBackends are the backends whose tool definitions are kept in
+// testdata: <tool>.json for local, <tool>.<backend>.json for the others.
+// Only the annotations differ, from each backend's Capabilities.
+var goldenBackends = []struct {
+	name, suffix string
+	caps         *backend.Capabilities
+}{
+	{"local", "", &local.Hints},
+	{"nemo", ".nemo", &nemo.Hints},
+}
+
 // TestToolSchemasGolden snapshots each tool's definition (name,
-// description, schemas, annotations) in testdata/<tool>.json, so a schema
-// change shows up in review. Regenerate with go test ./internal/tools -update.
+// description, schemas, annotations) per backend in testdata/, so a schema
+// or annotation change shows up in review. Regenerate with go test
+// ./internal/tools -update.
 func TestToolSchemasGolden(t *testing.T) {
-	all := All(nil, Options{Roots: fsutil.Roots{t.TempDir()}})
-	if diff := cmp.Diff([]string{"upload", "edit", "state", "credits", "export", "export_status"}, names(all)); diff != "" {
-		t.Errorf("tool names (-want +got):\n%s", diff)
-	}
-	for _, tool := range all {
-		got, err := json.MarshalIndent(tool.Def, "", "  ")
-		if err != nil {
-			t.Fatalf("marshal %s: %v", tool.Def.Name, err)
+	for _, gb := range goldenBackends {
+		all := All(nil, Options{Roots: fsutil.Roots{t.TempDir()}, Capabilities: gb.caps})
+		if diff := cmp.Diff([]string{"upload", "edit", "state", "credits", "export", "export_status"}, names(all)); diff != "" {
+			t.Errorf("tool names (-want +got):\n%s", diff)
 		}
-		got = append(got, '\n')
-		path := filepath.Join("testdata", tool.Def.Name+".json")
-		if *update {
-			if err := os.WriteFile(path, got, 0o644); err != nil {
-				t.Fatal(err)
+		for _, tool := range all {
+			got, err := json.MarshalIndent(tool.Def, "", "  ")
+			if err != nil {
+				t.Fatalf("marshal %s: %v", tool.Def.Name, err)
 			}
-			continue
+			got = append(got, '\n')
+			path := filepath.Join("testdata", tool.Def.Name+gb.suffix+".json")
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v: run go test ./internal/tools -update to create it", err)
+			}
+			if !bytes.Equal(want, got) {
+				t.Errorf("%s tool %s drifted from %s (-want +got):\n%s\nIf the change is intended, run go test ./internal/tools -update.",
+					gb.name, tool.Def.Name, path, cmp.Diff(string(want), string(got)))
+			}
 		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v: run go test ./internal/tools -update to create it", err)
+	}
+}
+
+// TestAnnotationsFromCapabilities: the hints follow the backend: with
+// nemo every tool reaches the cloud; state, which can change the current
+// session, never claims read-only; without a backend, MCP's defaults.
+func TestAnnotationsFromCapabilities(t *testing.T) {
+	t.Parallel()
+	hints := func(caps *backend.Capabilities) map[string]mcp.ToolAnnotation {
+		m := map[string]mcp.ToolAnnotation{}
+		for _, tool := range All(nil, Options{Capabilities: caps}) {
+			m[tool.Def.Name] = tool.Def.Annotations
 		}
-		if !bytes.Equal(want, got) {
-			t.Errorf("tool %s drifted from %s (-want +got):\n%s\nIf the change is intended, run go test ./internal/tools -update.",
-				tool.Def.Name, path, cmp.Diff(string(want), string(got)))
+		return m
+	}
+	loc, cloud, none := hints(&local.Hints), hints(&nemo.Hints), hints(nil)
+	for _, name := range []string{"upload", "edit", "state", "credits", "export", "export_status"} {
+		if !*cloud[name].OpenWorldHint {
+			t.Errorf("nemo %s: openWorldHint false", name)
 		}
+		if !*none[name].OpenWorldHint || !*none[name].DestructiveHint || *none[name].ReadOnlyHint {
+			t.Errorf("no backend %s: %+v, want MCP's defaults", name, none[name])
+		}
+	}
+	for _, name := range []string{"edit", "state", "credits", "export", "export_status"} {
+		if *loc[name].OpenWorldHint {
+			t.Errorf("local %s: openWorldHint true", name)
+		}
+	}
+	if !*loc["upload"].OpenWorldHint {
+		t.Errorf("local upload fetches URLs: openWorldHint false")
+	}
+	if *loc["state"].ReadOnlyHint || *cloud["state"].ReadOnlyHint {
+		t.Errorf("state changes the current session but claims read-only")
+	}
+	if !*loc["credits"].ReadOnlyHint || !*cloud["credits"].ReadOnlyHint {
+		t.Errorf("credits should be read-only")
 	}
 }
 
@@ -90,7 +144,7 @@ func TestReadmeToolReference(t *testing.T) {
 	if err != nil {
 		t.Fatalf("read README.md: %v", err)
 	}
-	want := Markdown(All(nil, Options{}))
+	want := Markdown(All(nil, Options{Capabilities: &local.Hints}))
 	s := string(readme)
 	start := strings.Index(s, MarkdownStart)
 	end := strings.Index(s, MarkdownEnd)
@@ -113,7 +167,7 @@ func TestReadmeToolReference(t *testing.T) {
 
 func TestMarkdown(t *testing.T) {
 	t.Parallel()
-	md := Markdown(All(nil, Options{}))
+	md := Markdown(All(nil, Options{Capabilities: &local.Hints}))
 	for _, want := range []string{
 		"### `upload` — Upload media",
 		"| `paths` | string[] | no |",

@@ -49,7 +49,7 @@ func upload(d *deps) Tool {
 		mcp.WithDescription("Add audio or video files to an editing session, by absolute local path or URL. "+
 			"Returns the session id and each file's duration, format and streams. Start here, then call edit."),
 		schemas[UploadInput, UploadOutput](),
-		annotations("Upload media", false, false, false, true),
+		annotations("Upload media", d.caps.Upload),
 	)
 	return Tool{Def: def, Handler: typed(d, def, func(ctx context.Context, in UploadInput, _ map[string]json.RawMessage) (*mcp.CallToolResult, error) {
 		if len(in.Paths) == 0 && len(in.URLs) == 0 {
