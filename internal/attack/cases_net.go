@@ -159,7 +159,8 @@ func urlCases() []Case {
 				return err
 			}
 			lp = l
-			_, c, err := e.Start(allowPrivate)
+			// A short stall timeout: the suite waits 2 s, not the default 30 s.
+			_, c, err := e.Start(allowPrivate, "AUDIOEDIT_URL_STALL_TIMEOUT=2s")
 			if err != nil {
 				return err
 			}
