@@ -6,6 +6,7 @@ import (
 	mcpaudioedit "github.com/mcp-audioedit/mcp-audioedit"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/config"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/engine"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/nemo"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/store"
 )
@@ -31,7 +32,15 @@ func nemoConfig(cfg *config.Config) nemo.Config {
 	}
 }
 
-// newNemo builds the cloud backend.
+// newNemo builds the cloud backend. The cloud renders mp4 only; other
+// export formats are converted here by the ffmpeg engine, injected as
+// Config.Transcode when ffmpeg is found (refused with the reason else).
 func newNemo(cfg *config.Config, st *store.Store, log *zap.Logger) (backend.Backend, error) {
-	return nemo.New(nemoConfig(cfg), st, log)
+	nc := nemoConfig(cfg)
+	if eng, err := engine.New(engine.Options{FFmpeg: cfg.FFmpeg, FFprobe: cfg.FFprobe, Logger: log}); err == nil {
+		nc.Transcode = eng.Transcode
+	} else {
+		log.Warn("no ffmpeg: cloud exports other than mp4 will be refused", zap.Error(err))
+	}
+	return nemo.New(nc, st, log)
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -227,6 +228,8 @@ func (b *Backend) userErr(err error) error {
 	switch {
 	case errors.Is(err, ErrNoCredits):
 		return &backend.UserError{Msg: b.noCreditsMsg(), Err: err}
+	case errors.Is(err, ErrNoRenderScope):
+		return &backend.UserError{Msg: "This plan cannot export (the token has no render permission): register or upgrade to export: " + b.c.RegisterLink(b.c.UserID()), Err: err}
 	case errors.Is(err, ErrPlanBlocked):
 		return &backend.UserError{Msg: "Export is blocked on the current plan: register or upgrade your plan to unlock export at " + b.cfg.WebURL + ".", Err: err}
 	case errors.Is(err, ErrUnsupportedFile):
@@ -273,6 +276,27 @@ func (b *Backend) withNotes(notes []string) []string {
 		return appendOnce(notes, n)
 	}
 	return notes
+}
+
+// learnUserID reads the current session's state when the user id is not
+// known yet: v1.9's token and session replies carry none, and a register
+// link needs it for ?bind= (SKILL.md v1.9 section 7: "get <id> from
+// create-session or state response when needed").
+func (b *Backend) learnUserID(ctx context.Context) {
+	if b.c.UserID() != "" {
+		return
+	}
+	cur, err := b.st.Get(ctx, currentKey)
+	if err != nil || cur == "" {
+		return
+	}
+	s, err := b.st.GetSession(ctx, cur)
+	if err != nil || s.Backend != Name || s.RemoteID == "" {
+		return
+	}
+	if _, err := b.c.State(ctx, s.RemoteID); err != nil {
+		b.log.Info("nemo: no user id for the register link", zap.Error(err))
+	}
 }
 
 func (b *Backend) noCreditsMsg() string {
@@ -444,7 +468,8 @@ func (b *Backend) Credits(ctx context.Context) (*backend.Credits, error) {
 	if bal.Frozen > 0 {
 		cr.Note = fmt.Sprintf("%d credits are reserved by running work.", bal.Frozen)
 	}
-	if b.c.Anonymous() {
+	if b.c.Anonymous() || b.c.cfg.Token == "" {
+		b.learnUserID(ctx)
 		cr.Note = strings.TrimSpace(cr.Note + " Free starter account: register to keep your credits and get more: " + b.c.RegisterLink(b.c.UserID()))
 	}
 	if n := b.c.FallbackNote(); n != "" {
@@ -662,6 +687,13 @@ type exportState struct {
 	OutputPath string `json:"output_path,omitempty"`
 	Retried    bool   `json:"retried,omitempty"`
 	Link       string `json:"link,omitempty"`
+	// File is the media file rendered alone (a batch session), and
+	// DraftFile whether the draft was cut down to it.
+	File      string `json:"file,omitempty"`
+	DraftFile bool   `json:"draft_file,omitempty"`
+	// Polled: a status poll of this render has answered (a 404 before
+	// that is a render not yet registered, and is polled again).
+	Polled bool `json:"polled,omitempty"`
 }
 
 // Export checks the draft is exportable, starts a render (POST
@@ -690,8 +722,44 @@ func (b *Backend) noted(j *backend.Job, err error) (*backend.Job, error) {
 	return j, err
 }
 
+// cloudFormat is the only format the cloud renders (every source: the
+// skills' render body and NemoVideo's CLI send "mp4"); other formats are
+// converted here from the downloaded mp4.
+const cloudFormat = "mp4"
+
+// exportFormats are the formats an export may ask for.
+var exportFormats = map[string]bool{"mp4": true, "mov": true, "mkv": true, "webm": true, "mp3": true, "wav": true, "m4a": true, "aac": true}
+
+// exportFormat settles the output format from the request's format and
+// output path's extension; a mismatch is refused (never an mp4 under
+// another extension).
+func (b *Backend) exportFormat(req backend.ExportRequest) (string, error) {
+	f := strings.ToLower(strings.TrimPrefix(req.Format, "."))
+	ext := strings.ToLower(strings.TrimPrefix(filepath.Ext(req.OutputPath), "."))
+	switch {
+	case f == "" && exportFormats[ext]:
+		f = ext
+	case f == "":
+		f = cloudFormat
+	}
+	if !exportFormats[f] {
+		return "", backend.Userf("Unknown export format %q: use mp4, mov, mkv, webm, mp3, wav, m4a or aac.", req.Format)
+	}
+	if ext != "" && ext != f {
+		return "", backend.Userf("The output path ends in .%s but the format is %s: make them match.", ext, f)
+	}
+	if f != cloudFormat && b.cfg.Transcode == nil {
+		return "", backend.Userf("The cloud renders mp4 only, and converting it to %s needs ffmpeg on this machine, which was not found: export mp4, or install ffmpeg (or set AUDIOEDIT_FFMPEG).", f)
+	}
+	return f, nil
+}
+
 // startExport reads the draft, starts the render and saves the job.
 func (b *Backend) startExport(ctx context.Context, s *store.Session, req backend.ExportRequest) (*backend.Job, *store.Job, error) {
+	format, err := b.exportFormat(req)
+	if err != nil {
+		return nil, nil, err
+	}
 	var notes []string
 	st, err := b.readState(ctx, s, &notes)
 	if err != nil {
@@ -701,29 +769,33 @@ func (b *Backend) startExport(ctx context.Context, s *store.Session, req backend
 	if err != nil || !d.Exportable() {
 		return nil, nil, backend.Userf("Nothing to export yet: the timeline is empty. Upload a file or ask for an edit first.")
 	}
-	es := exportState{RemoteSID: s.RemoteID, Format: strings.ToLower(req.Format), Quality: strings.ToLower(req.Quality), Resolution: req.Resolution, OutputPath: req.OutputPath}
-	if es.Format == "" {
-		es.Format = "mp4"
-	}
+	es := exportState{RemoteSID: s.RemoteID, Format: format, Quality: strings.ToLower(req.Quality), Resolution: req.Resolution, OutputPath: req.OutputPath}
 	if es.Quality == "" {
 		es.Quality = "high"
 	}
+	draftRaw := st.Draft
 	if req.File != "" {
-		notes = append(notes, "The cloud backend renders the whole timeline; the file choice was ignored.")
+		if draftRaw, es.File, err = b.fileDraft(ctx, s, st.Draft, req.File); err != nil {
+			return nil, nil, err
+		}
+		es.DraftFile = true
 	}
-	if err := b.startRender(ctx, &es, st.Draft); err != nil {
+	if err := b.startRender(ctx, &es, draftRaw); err != nil {
 		return nil, nil, err
 	}
 	var sd sessionData
 	_ = json.Unmarshal(s.Data, &sd)
-	if link, err := b.c.ClaimLink(ctx, sd.TaskID, s.RemoteID); err == nil {
-		es.Link = link
-	} else {
-		b.log.Info("nemo: no browser link", zap.Error(err))
+	if sd.TaskID == "" {
+		sd.TaskID = st.TaskID
 	}
+	es.Link = b.c.TaskLink(sd.TaskID, s.RemoteID)
 	reqRaw, _ := json.Marshal(es)
+	msg := "Rendering in the cloud."
+	if es.File != "" {
+		msg = "Rendering " + es.File + " in the cloud (its own render)."
+	}
 	j := &backend.Job{ID: "job_" + uuid.NewString()[:12], SessionID: s.ID, Status: backend.JobRunning, Format: es.Format, Link: es.Link, Notes: notes,
-		Message: "Rendering in the cloud.", CreatedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()}
+		Message: msg, CreatedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()}
 	sj := &store.Job{ID: j.ID, SessionID: s.ID, Backend: Name, Status: j.Status, RemoteID: es.RenderID, Request: reqRaw}
 	if err := b.saveJob(ctx, sj, j); err != nil {
 		return nil, nil, err
@@ -731,15 +803,125 @@ func (b *Backend) startExport(ctx context.Context, s *store.Session, req backend
 	return j, sj, nil
 }
 
-// startRender posts the render with a fresh id; a failure gets a new id
-// and one retry. A 402 is the plan, not credits, and is not retried.
+// fileDraft is the draft cut down to the clips that use one media file of
+// a batch session (by id or name), for that file's own render; tracks
+// left without clips are dropped.
+func (b *Backend) fileDraft(ctx context.Context, s *store.Session, raw json.RawMessage, file string) (json.RawMessage, string, error) {
+	media, err := b.st.ListMedia(ctx, s.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	var names []string
+	for _, m := range media {
+		var bm backend.Media
+		_ = json.Unmarshal(m.Info, &bm)
+		if m.ID == file || m.Name == file || filepath.Base(m.Path) == file {
+			names = append(names, m.Name)
+			if bm.URL != "" {
+				names = append(names, bm.URL)
+			}
+		}
+	}
+	if len(names) == 0 {
+		names = []string{file} // a file the agent generated: match it by name
+	}
+	var top map[string]any
+	if err := json.Unmarshal(raw, &top); err != nil {
+		return nil, "", backend.Userf("The timeline could not be read, so %s cannot be rendered alone.", file)
+	}
+	tracks, _ := first(top, "t", "tracks").([]any)
+	var kept []any
+	for _, t := range tracks {
+		tm, ok := t.(map[string]any)
+		if !ok {
+			continue
+		}
+		segKey := "sg"
+		for _, k := range []string{"sg", "segments", "clips"} {
+			if _, ok := tm[k]; ok {
+				segKey = k
+				break
+			}
+		}
+		segs, _ := tm[segKey].([]any)
+		var keep []any
+		for _, sg := range segs {
+			if mentions(sg, names) {
+				keep = append(keep, sg)
+			}
+		}
+		if len(keep) > 0 {
+			nt := map[string]any{}
+			for k, v := range tm {
+				nt[k] = v
+			}
+			nt[segKey] = keep
+			kept = append(kept, nt)
+		}
+	}
+	if len(kept) == 0 {
+		return nil, "", backend.Userf("No clip of the timeline uses %q: give the id or name of a file of this session (the state tool lists them), or omit file to render the whole timeline.", file)
+	}
+	for _, k := range []string{"t", "tracks"} {
+		if _, ok := top[k]; ok {
+			top[k] = kept
+		}
+	}
+	out, err := json.Marshal(top)
+	return out, file, err
+}
+
+func first(m map[string]any, keys ...string) any {
+	for _, k := range keys {
+		if v, ok := m[k]; ok {
+			return v
+		}
+	}
+	return nil
+}
+
+// mentions reports whether some string in v is one of names or ends in
+// "/"+name (a URL or path to it).
+func mentions(v any, names []string) bool {
+	switch x := v.(type) {
+	case string:
+		for _, n := range names {
+			if x == n || strings.HasSuffix(x, "/"+n) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			if mentions(e, names) {
+				return true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if mentions(e, names) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// startRender posts the render (always mp4, see cloudFormat) with a
+// fresh request id and keeps the id the reply names; a failure gets a
+// new id and one retry. A 402 or 403 is the plan, not a glitch, and is
+// not retried.
 func (b *Backend) startRender(ctx context.Context, es *exportState, draftRaw json.RawMessage) error {
 	var err error
 	for attempt := 0; attempt < 2; attempt++ {
-		es.RenderID = "render_" + uuid.NewString()
-		err = b.c.StartRender(ctx, RenderRequest{ID: es.RenderID, SessionID: es.RemoteSID, Draft: draftRaw,
-			Output: RenderOutput{Format: es.Format, Quality: es.Quality, Resolution: es.Resolution}})
-		if err == nil || errors.Is(err, ErrPlanBlocked) || errors.Is(err, ErrNoCredits) || ctx.Err() != nil {
+		reqID := "render_" + uuid.NewString()
+		var id string
+		id, err = b.c.StartRender(ctx, RenderRequest{ID: reqID, SessionID: es.RemoteSID, Draft: draftRaw,
+			Output: RenderOutput{Format: cloudFormat, Quality: es.Quality, Resolution: es.Resolution}})
+		if err == nil {
+			es.RenderID, es.Polled = id, false
+			break
+		}
+		if errors.Is(err, ErrPlanBlocked) || errors.Is(err, ErrNoRenderScope) || errors.Is(err, ErrNoCredits) || ctx.Err() != nil {
 			break
 		}
 		b.log.Info("nemo render start failed; retrying with a new id", zap.Error(err))
@@ -786,48 +968,69 @@ func (b *Backend) ExportStatus(ctx context.Context, jobID string, wait time.Dura
 	return b.noted(b.follow(ctx, sj, j, wait))
 }
 
-// follow polls the render every PollInterval until it finishes or wait
-// has passed; a completed render is downloaded; a failed one is started
-// again once with a new id.
+// maxMissing is how many 404s a render gets before its first answered
+// poll: a render just started may not be registered yet.
+const maxMissing = 3
+
+// follow polls the render every PollInterval until it finishes, wait has
+// passed or MaxPolls polls were made (the skills: 30 s x 10), then
+// reports it as still running with its job and render ids; a completed
+// render is downloaded (and converted when another format was asked
+// for); a failed one is started again once with a new id.
 func (b *Backend) follow(ctx context.Context, sj *store.Job, j *backend.Job, wait time.Duration) (*backend.Job, error) {
 	var es exportState
 	_ = json.Unmarshal(sj.Request, &es)
 	deadline := time.Now().Add(wait)
-	for {
+	missing := 0
+	for polls := 1; ; polls++ {
 		rs, err := b.c.GetRender(ctx, es.RenderID)
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return nil, ctx.Err()
+		case isNotFound(err) && !es.Polled && missing < maxMissing:
+			missing++
+			j.Message = fmt.Sprintf("Waiting for the cloud to register render %s. Call export_status with job_id %s to follow it.", es.RenderID, j.ID)
 		case isNotFound(err):
 			return b.fail(ctx, sj, j, "The cloud no longer knows this render; call export again.")
 		case err != nil:
 			b.log.Info("nemo render poll failed", zap.Error(err))
 			j.Message = "Could not check the render just now; call export_status again."
-		case rs.Status == "completed":
-			return b.complete(ctx, sj, j, &es, rs)
-		case rs.Status == "failed" && !es.Retried:
-			b.log.Info("nemo render failed; retrying with a new id", zap.String("error", rs.Error))
-			es.Retried = true
-			if err := b.restart(ctx, sj, &es); err != nil {
-				return b.fail(ctx, sj, j, "the render failed ("+rs.Error+") and could not be restarted: "+userText(err))
-			}
-			j.Notes = append(j.Notes, "The first render failed; it was started again with a new id.")
-			j.Progress = 0
-		case rs.Status == "failed":
-			reason := rs.Error
-			if reason == "" {
-				reason = "no reason given"
-			}
-			return b.fail(ctx, sj, j, "The render failed twice: "+reason+". Try again later.")
 		default:
-			j.Progress = rs.Progress
-			j.Message = fmt.Sprintf("Rendering in the cloud (%s, %.0f%%). Call export_status with job_id %s to follow it.", rs.Status, rs.Progress, j.ID)
-			backend.ReportProgress(ctx, backend.Progress{Done: rs.Progress, Total: 100, Message: "rendering " + rs.Status})
+			if !es.Polled {
+				es.Polled = true
+				sj.Request, _ = json.Marshal(es)
+			}
+			switch {
+			case rs.Status == "completed":
+				return b.complete(ctx, sj, j, &es, rs)
+			case rs.Status == "failed" && !es.Retried:
+				b.log.Info("nemo render failed; retrying with a new id", zap.String("error", rs.Error))
+				es.Retried = true
+				if err := b.restart(ctx, sj, &es); err != nil {
+					return b.fail(ctx, sj, j, "the render failed ("+rs.Error+") and could not be restarted: "+userText(err))
+				}
+				j.Notes = append(j.Notes, "The first render failed; it was started again with a new id.")
+				j.Progress = 0
+			case rs.Status == "failed":
+				reason := rs.Error
+				if reason == "" {
+					reason = "no reason given"
+				}
+				return b.fail(ctx, sj, j, "The render failed twice: "+reason+". Try again later.")
+			default:
+				j.Progress = rs.Progress
+				j.Message = fmt.Sprintf("Rendering in the cloud (%s, %.0f%%). Call export_status with job_id %s to follow it.", rs.Status, rs.Progress, j.ID)
+				backend.ReportProgress(ctx, backend.Progress{Done: rs.Progress, Total: 100, Message: "rendering " + rs.Status})
+			}
+		}
+		last := polls >= b.cfg.MaxPolls
+		if last {
+			j.Message = fmt.Sprintf("Still rendering after %d checks: render %s keeps running in the cloud. Call export_status with job_id %s later to fetch it.", polls, es.RenderID, j.ID)
 		}
 		if err := b.saveJob(ctx, sj, j); err != nil {
 			return nil, err
 		}
-		if time.Until(deadline) < b.cfg.PollInterval {
+		if last || time.Until(deadline) < b.cfg.PollInterval {
 			return j, nil
 		}
 		if err := sleep(ctx, b.cfg.PollInterval); err != nil {
@@ -860,7 +1063,13 @@ func (b *Backend) restart(ctx context.Context, sj *store.Job, es *exportState) e
 	}
 	es.RemoteSID = s.RemoteID
 	es.Retried = true
-	if err := b.startRender(ctx, es, st.Draft); err != nil {
+	draftRaw := st.Draft
+	if es.DraftFile {
+		if draftRaw, _, err = b.fileDraft(ctx, s, st.Draft, es.File); err != nil {
+			return err
+		}
+	}
+	if err := b.startRender(ctx, es, draftRaw); err != nil {
 		return err
 	}
 	sj.RemoteID = es.RenderID
@@ -874,13 +1083,18 @@ func (b *Backend) fail(ctx context.Context, sj *store.Job, j *backend.Job, msg s
 }
 
 // complete downloads the output atomically to the output path (or
-// OutputDir) and marks the job completed.
+// OutputDir), converting the cloud's mp4 when another format was asked
+// for, and marks the job completed.
 func (b *Backend) complete(ctx context.Context, sj *store.Job, j *backend.Job, es *exportState, rs *RenderStatus) (*backend.Job, error) {
 	dst := es.OutputPath
 	if dst == "" {
-		short := strings.TrimPrefix(es.RenderID, "render_")
+		short := strings.TrimPrefix(strings.TrimPrefix(es.RenderID, "render_"), "rnd_")
 		short = short[:min(8, len(short))]
-		dst = filepath.Join(b.cfg.OutputDir, fmt.Sprintf("%s_%s.%s", sj.SessionID, short, es.Format))
+		name := sj.SessionID
+		if es.File != "" {
+			name += "_" + strings.TrimSuffix(filepath.Base(es.File), filepath.Ext(es.File))
+		}
+		dst = filepath.Join(b.cfg.OutputDir, fmt.Sprintf("%s_%s.%s", name, short, es.Format))
 	}
 	j.URL, j.DurationS, j.Progress = rs.URL, rs.Duration, 100
 	rc, err := b.c.Download(ctx, es.RenderID, rs.URL)
@@ -894,7 +1108,12 @@ func (b *Backend) complete(ctx context.Context, sj *store.Job, j *backend.Job, e
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return nil, fmt.Errorf("export: %w", err)
 	}
-	n, err := fsutil.WriteFile(dst, rc, false)
+	var n int64
+	if es.Format == cloudFormat {
+		n, err = fsutil.WriteFile(dst, rc, false)
+	} else {
+		n, err = b.transcode(ctx, rc, dst, es)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -905,6 +1124,33 @@ func (b *Backend) complete(ctx context.Context, sj *store.Job, j *backend.Job, e
 	}
 	j.Status, j.Path, j.SizeBytes = backend.JobCompleted, dst, n
 	j.Message = "Exported to " + dst + "."
+	if es.Format != cloudFormat {
+		j.Message = "Exported to " + dst + " (the cloud renders mp4; it was converted to " + es.Format + " here with ffmpeg)."
+	}
 	backend.ReportProgress(ctx, backend.Progress{Done: 100, Total: 100, Message: "exported"})
 	return j, b.saveJob(ctx, sj, j)
+}
+
+// transcode saves the cloud's mp4 beside dst, converts it into es.Format
+// at dst (Config.Transcode writes atomically), removes the mp4 and
+// returns dst's size.
+func (b *Backend) transcode(ctx context.Context, rc io.Reader, dst string, es *exportState) (int64, error) {
+	tmp, err := os.CreateTemp(filepath.Dir(dst), ".nemo-render-*.mp4")
+	if err != nil {
+		return 0, err
+	}
+	name := tmp.Name()
+	tmp.Close()
+	defer os.Remove(name)
+	if _, err := fsutil.WriteFile(name, rc, false); err != nil {
+		return 0, err
+	}
+	if err := b.cfg.Transcode(ctx, name, dst, es.Format, es.Quality); err != nil {
+		return 0, fmt.Errorf("convert the cloud's mp4 to %s: %w", es.Format, err)
+	}
+	fi, err := os.Stat(dst)
+	if err != nil {
+		return 0, err
+	}
+	return fi.Size(), nil
 }

@@ -597,7 +597,7 @@ func TestExport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if job.Status != backend.JobCompleted || job.URL == "" || job.Path == "" || !strings.Contains(job.Link, "/workspace/claim?ct=clm_") {
+			if job.Status != backend.JobCompleted || job.URL == "" || job.Path == "" || !strings.Contains(job.Link, "/workspace/task/task_") {
 				t.Fatalf("job %+v", job)
 			}
 			sj, _ := e.st.GetJob(context.Background(), job.ID)
@@ -713,7 +713,7 @@ func TestExportRules(t *testing.T) {
 		if err != nil || job.Status != backend.JobCompleted || job.Path != out {
 			t.Fatalf("%+v %v", job, err)
 		}
-		if n := e.fake.Count(http.MethodGet, "/api/render/proxy/render_"); n != 1 {
+		if n := e.fake.Count(http.MethodGet, "/api/render/proxy/rnd_"); n != 1 {
 			t.Fatalf("%d fallback downloads", n)
 		}
 	})

@@ -274,6 +274,9 @@ func (c *Client) newRequest(ctx context.Context, cl call, tok string) (*http.Req
 	if err != nil {
 		return nil, fmt.Errorf("nemo: %s %s: %w", cl.method, cl.path, err)
 	}
+	if sb, ok := body.(*sizedBody); ok {
+		req.ContentLength = sb.n
+	}
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
@@ -560,14 +563,7 @@ func (c *Client) UploadFiles(ctx context.Context, sessionID string, paths []stri
 			return nil, err
 		}
 	}
-	body := func() (io.Reader, string, error) {
-		pr, pw := io.Pipe()
-		mw := multipart.NewWriter(pw)
-		go func() {
-			pw.CloseWithError(writeParts(mw, paths))
-		}()
-		return pr, mw.FormDataContentType(), nil
-	}
+	body := func() (io.Reader, string, error) { return multipartBody(paths) }
 	var r UploadReply
 	if err := c.do(ctx, call{method: http.MethodPost, path: "/api/upload-video/nemo_agent/me/" + url.PathEscape(sessionID), body: body, timeout: c.cfg.UploadTimeout}, &r); err != nil {
 		return nil, fmt.Errorf("upload: %w", err)
@@ -575,22 +571,60 @@ func (c *Client) UploadFiles(ctx context.Context, sessionID string, paths []stri
 	return &r, nil
 }
 
-func writeParts(mw *multipart.Writer, paths []string) error {
+// sizedBody is a request body of known length, streamed from open files
+// (closed by Close, which the HTTP client calls).
+type sizedBody struct {
+	io.Reader
+	n     int64
+	files []*os.File
+}
+
+// Close closes the files.
+func (b *sizedBody) Close() error {
+	for _, f := range b.files {
+		f.Close()
+	}
+	return nil
+}
+
+// multipartBody is the upload's multipart body (repeated field "files")
+// with its length worked out before sending, so the request carries a
+// Content-Length (a proxy may answer 411 to a chunked upload; the skills'
+// curl -F always sends one). The files are streamed, not buffered.
+func multipartBody(paths []string) (io.Reader, string, error) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	b := &sizedBody{}
+	var parts []io.Reader
 	for _, p := range paths {
 		f, err := os.Open(p)
 		if err != nil {
-			return err
+			b.Close()
+			return nil, "", err
 		}
-		w, err := mw.CreateFormFile("files", filepath.Base(p))
-		if err == nil {
-			_, err = io.Copy(w, f)
-		}
-		f.Close()
+		b.files = append(b.files, f)
+		fi, err := f.Stat()
 		if err != nil {
-			return err
+			b.Close()
+			return nil, "", err
 		}
+		if _, err := mw.CreateFormFile("files", filepath.Base(p)); err != nil {
+			b.Close()
+			return nil, "", err
+		}
+		head := bytes.Clone(buf.Bytes())
+		buf.Reset()
+		parts = append(parts, bytes.NewReader(head), io.LimitReader(f, fi.Size()))
+		b.n += int64(len(head)) + fi.Size()
 	}
-	return mw.Close()
+	if err := mw.Close(); err != nil {
+		b.Close()
+		return nil, "", err
+	}
+	parts = append(parts, bytes.NewReader(bytes.Clone(buf.Bytes())))
+	b.n += int64(buf.Len())
+	b.Reader = io.MultiReader(parts...)
+	return b, mw.FormDataContentType(), nil
 }
 
 // UploadURLs calls POST /api/upload-video/nemo_agent/me/<sid> with
@@ -683,12 +717,23 @@ type RenderOutput struct {
 	Resolution string `json:"resolution,omitempty"`
 }
 
-// StartRender calls POST /api/render/proxy/lambda.
-func (c *Client) StartRender(ctx context.Context, r RenderRequest) error {
-	if err := c.do(ctx, call{method: http.MethodPost, path: "/api/render/proxy/lambda", body: jsonBody(r)}, nil); err != nil {
-		return fmt.Errorf("start render: %w", err)
+// StartRender calls POST /api/render/proxy/lambda and returns the render
+// id to poll: the reply's render_id when it has one (NemoVideo's CLI:
+// "result.render_id ?? renderId"), else the request's id.
+func (c *Client) StartRender(ctx context.Context, r RenderRequest) (string, error) {
+	var reply struct {
+		RenderID  json.RawMessage `json:"render_id"`
+		RenderID2 json.RawMessage `json:"renderId"`
 	}
-	return nil
+	if err := c.do(ctx, call{method: http.MethodPost, path: "/api/render/proxy/lambda", body: jsonBody(r)}, &reply); err != nil {
+		return "", fmt.Errorf("start render: %w", err)
+	}
+	for _, raw := range []json.RawMessage{reply.RenderID, reply.RenderID2} {
+		if id := str(raw); id != "" {
+			return id, nil
+		}
+	}
+	return r.ID, nil
 }
 
 // RenderStatus is a render's status in one shape, whatever the reply's.
@@ -843,21 +888,14 @@ func (c *Client) fetch(ctx context.Context, rawURL string) (io.ReadCloser, error
 	return resp.Body, nil
 }
 
-// ClaimLink calls POST /api/auth/claim-token and returns the browser
-// link <web>/workspace/claim?ct=<claim token> that opens the session.
-func (c *Client) ClaimLink(ctx context.Context, taskID, sessionID string) (string, error) {
-	var r struct {
-		ClaimToken string `json:"claim_token"`
+// TaskLink is the browser link that opens a session,
+// <web>/workspace/task/<task_id>?session=<sid> (skill v1.9.4; the claim
+// token of v1.9 is no longer needed). No token goes in it.
+func (c *Client) TaskLink(taskID, sessionID string) string {
+	if taskID == "" {
+		return ""
 	}
-	err := c.do(ctx, call{method: http.MethodPost, path: "/api/auth/claim-token",
-		body: jsonBody(map[string]string{"task_id": taskID, "session_id": sessionID})}, &r)
-	if err != nil {
-		return "", fmt.Errorf("claim token: %w", err)
-	}
-	if r.ClaimToken == "" {
-		return "", errors.New("claim token: reply holds no claim_token")
-	}
-	return c.cfg.WebURL + "/workspace/claim?ct=" + url.QueryEscape(r.ClaimToken), nil
+	return c.cfg.WebURL + "/workspace/task/" + url.PathEscape(taskID) + "?session=" + url.QueryEscape(sessionID)
 }
 
 // RegisterLink is where an anonymous user registers, binding userID.

@@ -424,9 +424,8 @@ func TestEnvelopeShapes(t *testing.T) {
 			if err != nil || b.Available != 100 || b.Total != 100 {
 				t.Fatalf("credits %+v %v", b, err)
 			}
-			link, err := c.ClaimLink(ctx, s.TaskID, s.SessionID)
-			if err != nil || !strings.HasPrefix(link, DefaultWebURL+"/workspace/claim?ct=clm_") {
-				t.Fatalf("link %q %v", link, err)
+			if link := c.TaskLink(s.TaskID, s.SessionID); link != DefaultWebURL+"/workspace/task/"+s.TaskID+"?session="+s.SessionID {
+				t.Fatalf("link %q", link)
 			}
 			fake.LoseSession(s.SessionID)
 			if _, err := c.State(ctx, s.SessionID); !errors.Is(err, ErrSessionNotFound) {

@@ -71,6 +71,16 @@ type Config struct {
 	// PollInterval paces render polling and disconnect recovery (env
 	// NEMO_POLL_INTERVAL); default 30s. Recovery waits 1x, then 2x.
 	PollInterval time.Duration
+	// MaxPolls caps the render status polls of one export or
+	// export_status call (the skills poll every 30 s, 10 times); a render
+	// still running then is reported as such, with its job and render id.
+	// Default 10.
+	MaxPolls int
+	// Transcode converts the cloud's mp4 (src) into another format at dst
+	// (quality high, medium or low), atomically. The cloud renders mp4
+	// only; nil (no ffmpeg here) refuses other formats with the reason.
+	// Main injects one built on internal/engine.
+	Transcode func(ctx context.Context, src, dst, format, quality string) error
 	// RetryWait is the wait before retrying a 429 without Retry-After;
 	// default 30s.
 	RetryWait time.Duration
@@ -140,6 +150,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = 30 * time.Second
+	}
+	if c.MaxPolls <= 0 {
+		c.MaxPolls = 10
 	}
 	if c.RetryWait <= 0 {
 		c.RetryWait = 30 * time.Second

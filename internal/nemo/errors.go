@@ -27,6 +27,9 @@ var (
 	ErrFileTooLarge = errors.New("nemo: file too large")
 	// ErrPlanBlocked: HTTP 402, the plan blocks export (not a credits problem).
 	ErrPlanBlocked = errors.New("nemo: plan blocks export")
+	// ErrNoRenderScope: HTTP 403, the token may not render (anonymous
+	// tokens lacked the render scope in skill v1.8).
+	ErrNoRenderScope = errors.New("nemo: token may not render")
 	// ErrRateLimited: HTTP 429.
 	ErrRateLimited = errors.New("nemo: rate limited")
 	// ErrMissingClientID: HTTP 400 naming the X-Client-Id header.
@@ -92,6 +95,8 @@ func (e *APIError) Is(target error) bool {
 		return e.Code == CodeFileTooLarge || e.Status == http.StatusRequestEntityTooLarge
 	case ErrPlanBlocked:
 		return e.Status == http.StatusPaymentRequired
+	case ErrNoRenderScope:
+		return e.Status == http.StatusForbidden
 	case ErrRateLimited:
 		return e.Status == http.StatusTooManyRequests
 	case ErrMissingClientID:

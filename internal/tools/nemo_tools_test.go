@@ -177,14 +177,14 @@ func TestNemoTools(t *testing.T) {
 		Link   string `json:"link"`
 	}
 	nemoDecode(t, e.call(t, "export", map[string]any{"wait_seconds": 0}), &job)
-	if job.Status != "running" || job.JobID == "" || !strings.Contains(job.Link, "/workspace/claim?ct=") {
+	if job.Status != "running" || job.JobID == "" || !strings.Contains(job.Link, "/workspace/task/") {
 		t.Fatalf("export: %+v", job)
 	}
 	nemoDecode(t, e.call(t, "export_status", map[string]any{"job_id": job.JobID, "wait_seconds": 10}), &job)
 	if job.Status != "completed" || !strings.HasPrefix(job.Path, filepath.Join(e.dir, "exports")) {
 		t.Fatalf("export_status: %+v", job)
 	}
-	if b, err := os.ReadFile(job.Path); err != nil || !strings.HasPrefix(string(b), "FAKE-MP4:render_") {
+	if b, err := os.ReadFile(job.Path); err != nil || !strings.HasPrefix(string(b), "FAKE-MP4:rnd_") {
 		t.Fatalf("exported file: %q %v", b, err)
 	}
 

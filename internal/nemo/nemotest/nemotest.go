@@ -107,6 +107,11 @@ type Server struct {
 	seq          int
 	rejectAll    bool
 	stringDrafts bool
+	omitUserIDs  bool
+	needLength   bool
+	anonNoRender bool
+	missingPolls int
+	output       []byte
 }
 
 type token struct {
@@ -131,6 +136,7 @@ type session struct {
 type render struct {
 	id, session  string
 	polls, steps int
+	missing      int // polls still answered 404
 	fail         bool
 	cancelled    bool
 }
@@ -258,6 +264,31 @@ func (s *Server) SetCredits(available, frozen int64) {
 // (docs/nemo-protocol.md, "Silent completions": "the draft can arrive as
 // a JSON string").
 func (s *Server) StringDrafts(on bool) { s.mu.Lock(); s.stringDrafts = on; s.mu.Unlock() }
+
+// OmitUserIDs drops user_id from the token and session replies, as v1.9
+// does (SKILL.md v1.9 section 1: the token reply is
+// {"token":"nmv_usr_xxx","credits":100,...}; section 7: get the bind id
+// "from create-session or state response when needed"); the state reply
+// keeps it.
+func (s *Server) OmitUserIDs(on bool) { s.mu.Lock(); s.omitUserIDs = on; s.mu.Unlock() }
+
+// RequireContentLength makes uploads without a Content-Length (a chunked
+// body) answer 411, as a proxy in front of the API may; the skills upload
+// with curl -F (SKILL.md v1.9 section 3.2), which always sends one.
+func (s *Server) RequireContentLength(on bool) { s.mu.Lock(); s.needLength = on; s.mu.Unlock() }
+
+// AnonymousCannotRender makes render starts with an anonymous token
+// answer 403: SKILL.md v1.8 section 8 gives anonymous tokens the read,
+// write and upload scopes only, not render.
+func (s *Server) AnonymousCannotRender(on bool) { s.mu.Lock(); s.anonNoRender = on; s.mu.Unlock() }
+
+// RenderMissingFirst makes the first n status polls of each new render
+// answer 404, as a render not yet registered does.
+func (s *Server) RenderMissingFirst(n int) { s.mu.Lock(); s.missingPolls = n; s.mu.Unlock() }
+
+// SetOutput makes a finished render's output these bytes (a real mp4 for
+// tests that convert it) instead of FileContent.
+func (s *Server) SetOutput(b []byte) { s.mu.Lock(); s.output = b; s.mu.Unlock() }
 
 // SetRenderSteps sets how many status polls a render takes to finish (>= 1).
 func (s *Server) SetRenderSteps(n int) { s.mu.Lock(); s.renderSteps = max(n, 1); s.mu.Unlock() }
@@ -526,6 +557,13 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.tokens[tok] = &token{user: uid, client: cid}
 	credits := s.users[uid].available
 	s.mu.Unlock()
+	s.mu.Lock()
+	omit := s.omitUserIDs
+	s.mu.Unlock()
+	if omit {
+		s.reply(w, map[string]any{"token": tok, "credits": credits})
+		return
+	}
 	s.reply(w, map[string]any{"token": tok, "user_id": uid, "expires_at": time.Now().Add(7 * 24 * time.Hour).UTC().Format(time.RFC3339), "credits": credits})
 }
 
@@ -554,7 +592,12 @@ func (s *Server) handleSession(w http.ResponseWriter, r *http.Request, u *user) 
 	sid := strconv.FormatInt(5529798706024415232+int64(s.seq), 10)
 	ss := &session{id: sid, task: "task_" + rnd(6), user: u.id, draft: json.RawMessage(`{"t":[],"d":0}`)}
 	s.sessions[sid] = ss
+	omit := s.omitUserIDs
 	s.mu.Unlock()
+	if omit {
+		s.reply(w, map[string]any{"task_id": ss.task, "session_id": sid})
+		return
+	}
 	s.reply(w, map[string]any{"task_id": ss.task, "session_id": sid, "user_id": u.id})
 }
 
@@ -635,8 +678,12 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request, u *user) {
 	}
 	var files []file
 	s.mu.Lock()
-	formats, maxUp := s.formats, s.maxUpload
+	formats, maxUp, needLength := s.formats, s.maxUpload, s.needLength
 	s.mu.Unlock()
+	if needLength && r.ContentLength < 0 {
+		writeJSON(w, http.StatusLengthRequired, map[string]any{"detail": "Length Required"})
+		return
+	}
 	okExt := func(name string) bool {
 		return formats[strings.TrimPrefix(strings.ToLower(path.Ext(name)), ".")]
 	}
@@ -761,6 +808,10 @@ func (s *Server) handleRender(w http.ResponseWriter, r *http.Request, u *user) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.anonNoRender && strings.HasPrefix(u.id, "anon_") {
+		writeJSON(w, http.StatusForbidden, map[string]any{"detail": "Token lacks the render scope"})
+		return
+	}
 	if s.blockExport {
 		writeJSON(w, http.StatusPaymentRequired, map[string]any{"detail": "Export is not available on the free plan"})
 		return
@@ -774,19 +825,27 @@ func (s *Server) handleRender(w http.ResponseWriter, r *http.Request, u *user) {
 		writeJSON(w, http.StatusConflict, map[string]any{"code": 409, "message": "render id already used"})
 		return
 	}
-	rd := &render{id: body.ID, session: body.SessionID, steps: s.renderSteps}
+	// The service names the render itself and says so in render_id; the
+	// client's id is only a request id (nemovideo-tools src/core/render.ts:
+	// "return result.render_id ?? renderId").
+	rid := "rnd_" + rnd(8)
+	rd := &render{id: rid, session: body.SessionID, steps: s.renderSteps, missing: s.missingPolls}
 	if s.failRenders > 0 {
 		s.failRenders--
 		rd.fail = true
 	}
-	s.renders[body.ID] = rd
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "data": map[string]any{"id": body.ID, "status": "pending"}})
+	s.renders[body.ID] = rd // the request id, to refuse a reused one
+	s.renders[rid] = rd
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "data": map[string]any{"render_id": rid, "status": "pending"}})
 }
 
 func (s *Server) handleRenderStatus(w http.ResponseWriter, r *http.Request, id string) {
 	s.mu.Lock()
 	rd := s.renders[id]
-	if rd == nil {
+	if rd == nil || rd.id != id || rd.missing > 0 {
+		if rd != nil && rd.id == id {
+			rd.missing--
+		}
 		s.mu.Unlock()
 		writeJSON(w, http.StatusNotFound, map[string]any{"detail": "Render not found"})
 		return
@@ -841,6 +900,9 @@ func (s *Server) handleRenderStatus(w http.ResponseWriter, r *http.Request, id s
 func (s *Server) handleCancel(w http.ResponseWriter, r *http.Request, u *user) {
 	s.mu.Lock()
 	rd := s.renders[r.PathValue("id")]
+	if rd != nil && rd.id != r.PathValue("id") {
+		rd = nil
+	}
 	if rd != nil {
 		rd.cancelled = true
 	}
@@ -859,7 +921,16 @@ func (s *Server) renderDone(id string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rd := s.renders[id]
-	return rd != nil && !rd.fail && rd.polls >= rd.steps
+	return rd != nil && rd.id == id && !rd.fail && rd.polls >= rd.steps
+}
+
+func (s *Server) outputOf(id string) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.output != nil {
+		return s.output
+	}
+	return []byte(FileContent(id))
 }
 
 func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request, id string) {
@@ -868,7 +939,7 @@ func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request, id strin
 		return
 	}
 	w.Header().Set("Content-Type", "video/mp4")
-	_, _ = io.WriteString(w, FileContent(id))
+	_, _ = w.Write(s.outputOf(id))
 }
 
 func (s *Server) handleFile(w http.ResponseWriter, r *http.Request) {
@@ -881,7 +952,7 @@ func (s *Server) handleFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "video/mp4")
-	_, _ = io.WriteString(w, FileContent(id))
+	_, _ = w.Write(s.outputOf(id))
 }
 
 // ErrorJSON formats an {"error":..} event body, for tests building raw events.

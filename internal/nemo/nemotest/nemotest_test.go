@@ -85,21 +85,24 @@ func TestFakeRules(t *testing.T) {
 	}
 	// Renders: pending -> processing -> completed, in the bare shape.
 	s.SetRenderShape(RenderShapeBare)
-	if st, _, _ := r.do("POST", "/api/render/proxy/lambda", `{"id":"r1","sessionId":"`+sid+`","draft":{"t":[]},"output":{"format":"mp4","quality":"high"}}`); st != 200 {
-		t.Fatalf("render start %d", st)
+	st, started, _ := r.do("POST", "/api/render/proxy/lambda", `{"id":"r1","sessionId":"`+sid+`","draft":{"t":[]},"output":{"format":"mp4","quality":"high"}}`)
+	rdata, _ := started["data"].(map[string]any)
+	rid, _ := rdata["render_id"].(string)
+	if st != 200 || !strings.HasPrefix(rid, "rnd_") {
+		t.Fatalf("render start %d %v: want the service's render_id", st, started)
 	}
 	if st, _, _ := r.do("POST", "/api/render/proxy/lambda", `{"id":"r1","sessionId":"`+sid+`","draft":{}}`); st != 409 {
 		t.Fatalf("duplicate render id: %d", st)
 	}
 	var got []string
 	for i := 0; i < 3; i++ {
-		_, m, _ := r.do("GET", "/api/render/proxy/lambda/r1", "")
+		_, m, _ := r.do("GET", "/api/render/proxy/lambda/"+rid, "")
 		got = append(got, m["status"].(string))
 	}
 	if strings.Join(got, ",") != "pending,processing,completed" {
 		t.Fatalf("statuses %v", got)
 	}
-	if st, _, _ := r.do("GET", "/api/render/proxy/r1/download", ""); st != 200 {
+	if st, _, _ := r.do("GET", "/api/render/proxy/"+rid+"/download", ""); st != 200 {
 		t.Fatalf("download %d", st)
 	}
 	if n := s.Count("GET", "/api/render/proxy/lambda/"); n != 3 {
