@@ -229,7 +229,8 @@ func gate(p *intent.Plan) {
 // unrenderable says why the local engine cannot render op, or "".
 func unrenderable(op intent.Op) string {
 	switch op.Kind {
-	case intent.KindCut, intent.KindKeep, intent.KindFade, intent.KindLoudness, intent.KindSync, intent.KindUndo, intent.KindRedo:
+	case intent.KindCut, intent.KindKeep, intent.KindFade, intent.KindLoudness, intent.KindSync, intent.KindUndo, intent.KindRedo,
+		intent.KindMusic, intent.KindTitle, intent.KindReframe:
 		return ""
 	case intent.KindDenoise, intent.KindVolume:
 		if op.Ranged() {
