@@ -29,10 +29,11 @@ const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"proto
 
 var httpClient = &http.Client{Timeout: 60 * time.Second}
 
-// post sends one JSON-RPC message to url with the given headers (pairs).
-func post(t *testing.T, url, body string, headers ...string) *http.Response {
+// mcpRequest is a POST of body to url as an MCP client sends it, with
+// the given headers (pairs).
+func mcpRequest(t *testing.T, url string, body io.Reader, headers ...string) *http.Request {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +42,13 @@ func post(t *testing.T, url, body string, headers ...string) *http.Response {
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := httpClient.Do(req)
+	return req
+}
+
+// post sends one JSON-RPC message to url with the given headers (pairs).
+func post(t *testing.T, url, body string, headers ...string) *http.Response {
+	t.Helper()
+	resp, err := httpClient.Do(mcpRequest(t, url, strings.NewReader(body), headers...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,6 +126,15 @@ func TestHTTPBinary(t *testing.T) {
 		t.Errorf("tools/list in the real session: %d", got)
 	}
 
+	// DNS rebinding: a loopback connection naming another host is refused.
+	req0 := mcpRequest(t, url, strings.NewReader(initBody), "Authorization", auth)
+	req0.Host = "evil.example"
+	if r, err := httpClient.Do(req0); err != nil {
+		t.Errorf("rebinding: %v", err)
+	} else if r.Body.Close(); r.StatusCode != http.StatusForbidden {
+		t.Errorf("Host: evil.example: status %d, want 403", r.StatusCode)
+	}
+
 	// A body without Content-Length over the limit is cut off too.
 	pr, pw := io.Pipe()
 	go func() {
@@ -126,11 +142,7 @@ func TestHTTPBinary(t *testing.T) {
 		pw.Write(bytes.Repeat([]byte("x"), 5<<20))
 		pw.Close()
 	}()
-	req, _ := http.NewRequest(http.MethodPost, url, pr)
-	req.Header.Set("Authorization", auth)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	if r, err := httpClient.Do(req); err != nil {
+	if r, err := httpClient.Do(mcpRequest(t, url, pr, "Authorization", auth)); err != nil {
 		t.Errorf("chunked body: %v", err)
 	} else if r.Body.Close(); r.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("chunked body: status %d, want 413", r.StatusCode)
