@@ -15,6 +15,7 @@ import (
 type StateInput struct {
 	SessionID    string `json:"session_id,omitempty" jsonschema:"Session to read. Omit to use the current session."`
 	ListSessions bool   `json:"list_sessions,omitempty" jsonschema:"List recent sessions (id, files, last edit) instead of reading one; pass an id as session_id to continue it."`
+	Waveform     bool   `json:"waveform,omitempty" jsonschema:"Also return a PNG picture of the timeline: each track's waveform, cuts and removed pauses shaded, music bed and titles marked, time axis."`
 }
 
 // SessionItem is one session of state's list.
@@ -70,6 +71,13 @@ func state(d *deps) Tool {
 		text := fmt.Sprintf("%s\n%d media file(s), %d edit(s), %d export job(s).", out.Summary, len(out.Media), len(out.History), len(out.Jobs))
 		if len(out.Notes) > 0 {
 			text = strings.Join(out.Notes, " ") + "\n" + text
+		}
+		if in.Waveform {
+			pic, note := d.waveformContent(ctx, out.SessionID) // waveform.go
+			text += "\n" + note
+			if pic != nil {
+				return result(text, out, pic), nil
+			}
 		}
 		return result(text, out), nil
 	})}

@@ -72,6 +72,7 @@ func All(b backend.Backend, opts Options) []Tool {
 		credits(d),
 		export(d),
 		exportStatus(d),
+		preview(d),
 	}
 }
 

@@ -38,7 +38,7 @@ var goldenBackends = []struct {
 func TestToolSchemasGolden(t *testing.T) {
 	for _, gb := range goldenBackends {
 		all := All(nil, Options{Roots: fsutil.Roots{t.TempDir()}, Capabilities: gb.caps})
-		if diff := cmp.Diff([]string{"upload", "edit", "state", "credits", "export", "export_status"}, names(all)); diff != "" {
+		if diff := cmp.Diff([]string{"upload", "edit", "state", "credits", "export", "export_status", "preview"}, names(all)); diff != "" {
 			t.Errorf("tool names (-want +got):\n%s", diff)
 		}
 		for _, tool := range all {
