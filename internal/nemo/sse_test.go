@@ -146,6 +146,16 @@ func TestTranslateGUI(t *testing.T) {
 		{"click generic", "Click Apply to confirm.", `Say what to do in an edit and it is done through the API (for example "apply it").`},
 		{"dedupe", "Click Export. Then click the Export button again.", "To get the file, ask to export (the export tool renders and downloads it)."},
 		{"opening credits is content", "Added opening credits.", "Added opening credits."},
+		// Issue 12, item 6: clicks are audio defects too; Chinese clauses;
+		// more GUI phrases.
+		{"de-click is content", "Applied de-click to the voice track.", "Applied de-click to the voice track."},
+		{"a click is content", "Removed the click at 0:03 and two more clicks.", "Removed the click at 0:03 and two more clicks."},
+		{"zh clause kept", "已去除背景噪音，点击导出即可下载。", "已去除背景噪音，To get the file, ask to export (the export tool renders and downloads it)."},
+		{"zh click clause", "音量已调整，请点击应用。", `音量已调整，Say what to do in an edit and it is done through the API (for example "apply it").`},
+		{"dashboard", "Go to the dashboard to see your projects.", "Current timeline: " + sum},
+		{"player", "You can preview it in the player.", "Current timeline: " + sum},
+		{"press key", "Select the clip and press Delete.", `Say what to do in an edit and it is done through the API (for example "apply it").`},
+		{"click after a comma", "To confirm, click Apply.", `Say what to do in an edit and it is done through the API (for example "apply it").`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
