@@ -37,7 +37,7 @@ func main() {
 	minutes := flag.Int("memory-minutes", 60, "length of the memory test's input in minutes (a multiple of 3)")
 	bin := flag.String("bin", "bin/mcp-audioedit", "server binary for the memory test")
 	goBench := flag.Bool("gobench", true, "run the Go micro-benchmarks of the cloud adapter")
-	only := flag.String("only", "", "comma-separated sections to run: parser,speed,denoise,silence,loudness,sync (default all)")
+	only := flag.String("only", "", "comma-separated sections to run: parser,speed,denoise,silence,loudness,sync,mix,drift (default all)")
 	flag.Parse()
 	b, err := newBench(*runs)
 	if err == nil && *only != "" {
@@ -138,7 +138,7 @@ func (b *bench) all(hour bool, bin string, goBench bool) error {
 	for _, step := range []struct {
 		name string
 		run  func() error
-	}{{"speed", b.speed}, {"denoise", b.denoiseQuality}, {"silence", b.silenceQuality}, {"loudness", b.loudnessQuality}, {"sync", b.syncQuality}} {
+	}{{"speed", b.speed}, {"denoise", b.denoiseQuality}, {"silence", b.silenceQuality}, {"loudness", b.loudnessQuality}, {"sync", b.syncQuality}, {"mix", b.mixSpeed}, {"drift", b.driftSync}} {
 		if b.only != nil && !b.only[step.name] {
 			continue
 		}
