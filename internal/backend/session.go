@@ -100,13 +100,14 @@ func (c *Current) Set(ctx context.Context, id string) {
 	c.m[ClientSession(ctx)] = id
 }
 
-// Clear drops the client's current session if it is still id.
-func (c *Current) Clear(ctx context.Context, id string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m[ClientSession(ctx)] == id {
-		delete(c.m, ClientSession(ctx))
+// Mark sets Current on the client's current session of list and returns
+// list.
+func (c *Current) Mark(ctx context.Context, list []SessionInfo) []SessionInfo {
+	cur := c.Get(ctx)
+	for i := range list {
+		list[i].Current = cur != "" && list[i].SessionID == cur
 	}
+	return list
 }
 
 // Forget drops a client that went away.

@@ -280,16 +280,8 @@ func (b *Backend) EndClientSession(clientID string) { b.current.Forget(clientID)
 // ListSessions lists the most recently changed sessions, the client's
 // current one marked.
 func (b *Backend) ListSessions(ctx context.Context, limit int) ([]backend.SessionInfo, error) {
-	ss, err := b.st.ListSessions(ctx, "local", limit)
-	if err != nil {
-		return nil, err
-	}
-	cur := b.current.Get(ctx)
-	out := make([]backend.SessionInfo, 0, len(ss))
-	for _, s := range ss {
-		out = append(out, backend.SessionInfo{SessionID: s.ID, Files: append([]string{}, s.Files...), Edits: s.Edits, LastEdit: s.LastEdit, UpdatedAt: s.UpdatedAt, Current: s.ID == cur})
-	}
-	return out, nil
+	list, err := b.st.ListSessions(ctx, "local", limit)
+	return b.current.Mark(ctx, list), err
 }
 
 // mediaOf loads a session's media with their probe info.

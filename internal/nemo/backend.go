@@ -25,9 +25,6 @@ import (
 // Name is the backend's name.
 const Name = "nemo"
 
-// currentKey is the store kv key holding the current local session id.
-const currentKey = "nemo.current"
-
 // DefaultEditExportWait is how long an export asked for through Edit
 // waits before returning a running job (under clients' 60 s timeout).
 const DefaultEditExportWait = 45 * time.Second
@@ -44,11 +41,15 @@ type Backend struct {
 
 	mu    sync.Mutex
 	locks map[string]*sync.Mutex // per session and per job
+
+	current backend.Current // per MCP client session
 }
 
 var (
-	_ backend.Backend     = (*Backend)(nil)
-	_ backend.ClientNamer = (*Backend)(nil)
+	_ backend.Backend            = (*Backend)(nil)
+	_ backend.ClientNamer        = (*Backend)(nil)
+	_ backend.SessionLister      = (*Backend)(nil)
+	_ backend.ClientSessionEnder = (*Backend)(nil)
 )
 
 // SetClientName takes the MCP client's name for X-Skill-Platform.
@@ -127,33 +128,22 @@ type sessionData struct {
 	UserID string `json:"user_id,omitempty"`
 }
 
-// session resolves a local session id ("" = the current one). With
-// create, a missing current session is created (locally; the cloud one
-// is created when first needed).
+// session resolves a local session id ("" = the client's current one,
+// see backend.Current). With create, a missing current session is created
+// (locally; the cloud one is created when first needed).
 func (b *Backend) session(ctx context.Context, id string, create bool) (*store.Session, error) {
 	if id == "" {
-		cur, err := b.st.Get(ctx, currentKey)
-		if err != nil {
-			return nil, err
-		}
-		id = cur
+		id = b.current.Get(ctx)
 	}
 	if id == "" {
 		if !create {
-			return nil, backend.Userf("No session yet: upload a file or send an edit first.")
+			return nil, backend.Userf("No session yet in this connection: upload a file or send an edit first, or pass session_id (state with list_sessions: true lists recent sessions).")
 		}
-		defer b.lock(currentKey)()
-		if cur, err := b.st.Get(ctx, currentKey); err != nil || cur != "" {
-			if err != nil {
-				return nil, err
-			}
+		defer b.lock("current:" + backend.ClientSession(ctx))()
+		if cur := b.current.Get(ctx); cur != "" {
 			return b.session(ctx, cur, false) // created meanwhile
 		}
-		s := &store.Session{ID: "nemo_" + uuid.NewString()[:8], Backend: Name, Data: json.RawMessage("{}")}
-		if err := b.st.CreateSession(ctx, s); err != nil {
-			return nil, err
-		}
-		return s, b.st.Set(ctx, currentKey, s.ID)
+		return b.newSession(ctx)
 	}
 	s, err := b.st.GetSession(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -165,7 +155,29 @@ func (b *Backend) session(ctx context.Context, id string, create bool) (*store.S
 	if s.Backend != Name {
 		return nil, backend.Userf("Session %q belongs to the %s backend, not the cloud one.", id, s.Backend)
 	}
-	return s, b.st.Set(ctx, currentKey, s.ID)
+	b.current.Set(ctx, s.ID)
+	return s, nil
+}
+
+// newSession starts a new local session and makes it the client's current
+// one; its cloud session is created when first needed.
+func (b *Backend) newSession(ctx context.Context) (*store.Session, error) {
+	s := &store.Session{ID: "nemo_" + uuid.NewString()[:8], Backend: Name, Data: json.RawMessage("{}")}
+	if err := b.st.CreateSession(ctx, s); err != nil {
+		return nil, err
+	}
+	b.current.Set(ctx, s.ID)
+	return s, nil
+}
+
+// EndClientSession forgets a client's current session when it goes away.
+func (b *Backend) EndClientSession(clientID string) { b.current.Forget(clientID) }
+
+// ListSessions lists the most recently changed sessions, the client's
+// current one marked.
+func (b *Backend) ListSessions(ctx context.Context, limit int) ([]backend.SessionInfo, error) {
+	list, err := b.st.ListSessions(ctx, Name, limit)
+	return b.current.Mark(ctx, list), err
 }
 
 // newRemote creates a cloud session for s and saves the mapping.
@@ -327,7 +339,16 @@ func (b *Backend) Upload(ctx context.Context, req backend.UploadRequest) (*backe
 			return nil, b.checkErr(err)
 		}
 	}
-	s, err := b.session(ctx, req.SessionID, true)
+	var s *store.Session
+	var err error
+	switch {
+	case req.NewSession && req.SessionID != "":
+		return nil, backend.Userf("Give either session_id (add to that session) or new_session: true (start a new one), not both.")
+	case req.NewSession:
+		s, err = b.newSession(ctx)
+	default:
+		s, err = b.session(ctx, req.SessionID, true)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -489,7 +510,16 @@ func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.E
 	action := plan.Action
 	switch action {
 	case intent.ActionNewSession:
-		return nil, backend.Userf("I did not start a new session: that is not available from edit yet. Nothing changed")
+		prev := b.current.Get(ctx)
+		s, err := b.newSession(ctx)
+		if err != nil {
+			return nil, err
+		}
+		msg := fmt.Sprintf("Started a new session %s: call upload to add files to it.", s.ID)
+		if prev != "" {
+			msg += fmt.Sprintf(" The previous session %s is kept: pass its session_id to go back to it.", prev)
+		}
+		return &backend.EditResult{SessionID: s.ID, Action: string(action), Message: msg}, nil
 	case intent.ActionUpload:
 		return nil, backend.Userf("To upload, call the upload tool with absolute file paths or http(s) URLs.")
 	case intent.ActionCredits:

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
 )
 
 // ErrNotFound is returned when a session, media or job does not exist.
@@ -215,20 +217,9 @@ func (s *Store) UpdateSession(ctx context.Context, sess *Session) error {
 	return nil
 }
 
-// SessionInfo is a session as listed: what it holds and when it was last
-// changed.
-type SessionInfo struct {
-	ID        string
-	Files     []string // media names, in upload order
-	Edits     int      // edits in the history, undone ones included
-	LastEdit  time.Time
-	CreatedAt time.Time
-	UpdatedAt time.Time
-}
-
 // ListSessions returns a backend's sessions, most recently changed first,
-// at most limit of them.
-func (s *Store) ListSessions(ctx context.Context, backendName string, limit int) ([]SessionInfo, error) {
+// at most limit of them (Current is left for the backend to mark).
+func (s *Store) ListSessions(ctx context.Context, backendName string, limit int) ([]backend.SessionInfo, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT s.id, s.created_at, s.updated_at,
 		(SELECT COUNT(*) FROM edits e WHERE e.session_id=s.id),
 		(SELECT COALESCE(MAX(at),0) FROM edits e WHERE e.session_id=s.id)
@@ -236,15 +227,15 @@ func (s *Store) ListSessions(ctx context.Context, backendName string, limit int)
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
-	var out []SessionInfo
+	out := []backend.SessionInfo{}
 	for rows.Next() {
-		var si SessionInfo
+		var si backend.SessionInfo
 		var c, u, last int64
-		if err := rows.Scan(&si.ID, &c, &u, &si.Edits, &last); err != nil {
+		if err := rows.Scan(&si.SessionID, &c, &u, &si.Edits, &last); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("list sessions: %w", err)
 		}
-		si.CreatedAt, si.UpdatedAt = ms(c), ms(u)
+		si.UpdatedAt, si.Files = ms(u), []string{}
 		if last > 0 {
 			si.LastEdit = ms(last)
 		}
@@ -255,7 +246,7 @@ func (s *Store) ListSessions(ctx context.Context, backendName string, limit int)
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
 	for i := range out {
-		media, err := s.ListMedia(ctx, out[i].ID)
+		media, err := s.ListMedia(ctx, out[i].SessionID)
 		if err != nil {
 			return nil, err
 		}

@@ -250,7 +250,7 @@ func TestListSessionsAndJobOwner(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0].ID != "b" || got[1].ID != "a" {
+	if len(got) != 2 || got[0].SessionID != "b" || got[1].SessionID != "a" {
 		t.Fatalf("sessions = %+v, want b then a (most recent first, local only)", got)
 	}
 	if got[0].Edits != 1 || got[0].LastEdit.IsZero() || len(got[1].Files) != 2 || got[1].Files[1] != "y.mp4" || !got[1].LastEdit.IsZero() {
