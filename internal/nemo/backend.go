@@ -298,8 +298,8 @@ func (b *Backend) learnUserID(ctx context.Context) {
 	if b.c.UserID() != "" {
 		return
 	}
-	cur, err := b.st.Get(ctx, currentKey)
-	if err != nil || cur == "" {
+	cur := b.current.Get(ctx)
+	if cur == "" {
 		return
 	}
 	s, err := b.st.GetSession(ctx, cur)
