@@ -10,6 +10,8 @@ RUN CGO_ENABLED=0 go build -trimpath -o /out/mcp-audioedit ./cmd/mcp-audioedit \
  && AUDIOEDIT_MODELS_DIR=/out/models /out/mcp-audioedit models install
 
 FROM debian:bookworm-slim
+# The MCP registry checks this label against server.json's name.
+LABEL io.modelcontextprotocol.server.name="io.github.mcp-audioedit/mcp-audioedit"
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends ffmpeg fonts-dejavu-core fonts-noto-cjk ca-certificates >/dev/null \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/mcp-audioedit /usr/local/bin/mcp-audioedit
