@@ -357,21 +357,28 @@ func TestStreamBreakNeverResends(t *testing.T) {
 	})
 	t.Run("edit lands late", func(t *testing.T) {
 		t.Parallel()
-		e := newEnv(t, func(c *Config) { c.PollInterval = 40 * time.Millisecond })
+		// The edit lands after the first recovery read: no timing, the
+		// fake's request count says when.
+		e := newEnv(t, func(c *Config) { c.RecoveryReads = 1000 })
 		sid := writeMedia(t, e, "a.mp4")
 		rid := remoteID(t, e, sid)
 		e.fake.Script(nemotest.NewReply(nemotest.Disconnect()))
+		reads := func() int { return e.fake.Count(http.MethodGet, "/api/state/") }
+		base := reads()
+		landed := make(chan int, 1)
 		go func() {
-			time.Sleep(50 * time.Millisecond)
+			for reads() < base+2 { // the read before the message, then the first recovery read
+				time.Sleep(time.Millisecond)
+			}
 			e.fake.SetDraft(rid, []byte(bgmDraft))
+			landed <- reads()
 		}()
-		start := time.Now()
 		res, err := e.b.Edit(ctxT(t), editReq(sid, "add background music"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res.Changes) != 1 || time.Since(start) < 50*time.Millisecond {
-			t.Fatalf("%+v after %v", res, time.Since(start))
+		if at := <-landed; len(res.Changes) != 1 || reads() <= at {
+			t.Fatalf("%+v; landed at read %d, reads %d", res, at, reads())
 		}
 		if n := e.fake.Count(http.MethodPost, "/run_sse"); n != 1 {
 			t.Fatalf("message sent %d times", n)
