@@ -34,17 +34,19 @@ func exportStatus(d *deps) Tool {
 			if !ok {
 				return mcp.NewToolResultError("this backend cannot cancel a render: follow it with export_status without cancel"), nil
 			}
-			job, err := c.CancelJob(ctx, in.JobID)
+			job, err := d.b.ExportStatus(ctx, in.JobID, 0)
+			if err == nil && !job.Done() {
+				job, err = c.CancelJob(ctx, in.JobID)
+				if err == nil && job.Status == backend.JobCancelled {
+					return result(fmt.Sprintf("Cancelled export %s: the render is stopped and nothing was written. Call export to render again.", job.ID), jobOutput(job)), nil
+				}
+			}
 			if err != nil {
 				return d.fail(ctx, "export_status", err), nil
 			}
-			if job.Status == backend.JobCancelled {
-				return result(fmt.Sprintf("Cancelled export %s: the render is stopped and nothing was written. Call export to render again.", job.ID), jobOutput(job)), nil
-			}
+			// It ended before the cancel came: say so first.
 			res := jobResult(job)
-			if job.Done() { // finished before the cancel came: say so first
-				res.Content[0] = mcp.NewTextContent(fmt.Sprintf("Export %s had already ended (%s), so nothing was cancelled. ", job.ID, job.Status) + text0(res))
-			}
+			res.Content[0] = mcp.NewTextContent(fmt.Sprintf("Export %s had already ended (%s), so nothing was cancelled. ", job.ID, job.Status) + text0(res))
 			return res, nil
 		}
 		job, err := d.b.ExportStatus(ctx, in.JobID, waitFor(in.WaitSeconds, raw))

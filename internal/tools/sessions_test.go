@@ -3,12 +3,16 @@ package tools
 import (
 	"context"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/mcp-audioedit/mcp-audioedit/internal/testmedia"
 )
 
 // httpClient connects a new MCP client over streamable HTTP.
@@ -89,5 +93,35 @@ func testHTTPClientSessions(t *testing.T, version string) {
 	decode(t, callWith(t, a, "upload", map[string]any{"paths": []string{noisyWAV(t)}, "new_session": true}), &up2)
 	if up2.SessionID == up.SessionID {
 		t.Fatal("new_session: true joined the current session")
+	}
+}
+
+// export_status with cancel: true stops the render and says so first; a
+// second cancel finds it ended and changes nothing.
+func TestExportStatusCancel(t *testing.T) {
+	e := newTestEnv(t)
+	long := filepath.Join(e.dir, "long.wav")
+	if err := testmedia.WriteWAV(long, testmedia.Noise(testmedia.Pink, 240*testmedia.Rate, 3), testmedia.Rate, 1); err != nil {
+		t.Fatal(err)
+	}
+	decode(t, e.call("upload", map[string]any{"paths": []string{long}}), &UploadOutput{})
+	decode(t, e.call("edit", map[string]any{"instruction": "fade in 1 second"}), &EditOutput{})
+	var job JobOutput
+	decode(t, e.call("export", map[string]any{"format": "mp4", "wait_seconds": 0}), &job)
+	if job.Status != "queued" && job.Status != "running" {
+		t.Fatalf("export with wait_seconds 0: %+v", job)
+	}
+	res := e.call("export_status", map[string]any{"job_id": job.JobID, "cancel": true})
+	var got JobOutput
+	decode(t, res, &got)
+	if res.IsError || got.Status != "cancelled" || !strings.HasPrefix(text(res), "Cancelled export "+job.JobID) {
+		t.Fatalf("cancel: %s", text(res))
+	}
+	res = e.call("export_status", map[string]any{"job_id": job.JobID, "cancel": true})
+	if !strings.Contains(text(res), "already ended") {
+		t.Fatalf("second cancel: %s", text(res))
+	}
+	if _, err := os.Stat(got.Path); err == nil {
+		t.Errorf("the cancelled export left %s", got.Path)
 	}
 }
