@@ -190,11 +190,11 @@ func pathCases() []Case {
 // denoiser.
 const slowEdit = "remove background noise and normalize loudness to -16 LUFS"
 
-// slowSession starts a server whose session holds a minute of tone with
+// slowSession starts a server whose session holds 30 s of tone with
 // slowEdit applied: its render takes seconds.
 func slowSession(e *E, extra ...string) (*Server, Client, error) {
 	slow := filepath.Join(e.SB.Root, "slow.wav")
-	s, c, err := e.Session(map[string][]byte{slow: ToneWAV(60, 48000, 220)}, extra, slow)
+	s, c, err := e.Session(map[string][]byte{slow: ToneWAV(30, 48000, 220)}, extra, slow)
 	if err != nil {
 		return nil, nil, err
 	}

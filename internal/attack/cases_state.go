@@ -202,7 +202,16 @@ func sessionCases() []Case {
 				return fmt.Errorf("a second server process on the same data folder reports the first one's running job %s: %s", st, tail(r.Text, 200))
 			}
 		}
-		return waitJob(e, a, job, "completed")
+		// Nor may the first process have lost it: it still runs there.
+		r, err = e.Tool(a, "export_status", map[string]any{"job_id": job, "wait_seconds": 0})
+		if err != nil {
+			return err
+		}
+		if st, _ := r.Structured["status"].(string); st == "failed" || st == "cancelled" {
+			return fmt.Errorf("after a second process started, the first one's job is %s: %s", st, tail(r.Text, 200))
+		}
+		_, _ = e.Tool(a, "export_status", map[string]any{"job_id": job, "cancel": true, "wait_seconds": 0})
+		return nil
 	}})...)
 	return out
 }
@@ -331,11 +340,13 @@ func limitCases() []Case {
 			j, _ := r.Structured["job_id"].(string)
 			jobs = append(jobs, j)
 		}
+		// Count ffmpeg processes until the first job ends (by then the
+		// others have all been started or queued), then cancel the rest.
 		most := 0
 		waitFor(e.Ctx, 3*time.Minute, func() bool {
 			n := len(ffmpegChildren(s))
 			most = max(most, n)
-			r, err := e.Tool(c, "export_status", map[string]any{"job_id": jobs[len(jobs)-1], "wait_seconds": 0})
+			r, err := e.Tool(c, "export_status", map[string]any{"job_id": jobs[0], "wait_seconds": 0})
 			return err != nil || r.Structured["status"] != "running" && r.Structured["status"] != "queued"
 		})
 		for _, j := range jobs {
