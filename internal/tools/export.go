@@ -62,6 +62,7 @@ func export(d *deps) Tool {
 			"The result gives the file path and a resource link."),
 		schemas[ExportInput, JobOutput](),
 		annotations("Export", d.caps.Export),
+		mcp.WithTaskSupport(mcp.TaskSupportOptional), // tasks.go
 	)
 	return Tool{Def: def, Handler: typed(d, def, func(ctx context.Context, in ExportInput, raw map[string]json.RawMessage) (*mcp.CallToolResult, error) {
 		req := backend.ExportRequest{
@@ -75,7 +76,15 @@ func export(d *deps) Tool {
 			}
 			req.OutputPath = abs
 		}
+		if inTask(ctx) { // a task runs to the end, detached from its request: tasks.go
+			tctx, release := exportTasks.claim(ctx)
+			defer release()
+			ctx, req.Wait = tctx, 0
+		}
 		job, err := d.b.Export(ctx, req)
+		if err == nil && inTask(ctx) {
+			job, err = d.followJob(ctx, job)
+		}
 		if err != nil {
 			return d.fail(ctx, "export", err), nil
 		}

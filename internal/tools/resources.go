@@ -85,6 +85,8 @@ func (x *extras) serverOptions(hooks *server.Hooks) []server.ServerOption {
 	return []server.ServerOption{
 		server.WithResourceCapabilities(true, true),
 		server.WithPromptCapabilities(false),
+		server.WithTaskCapabilities(true, true, true),
+		server.WithTaskHooks(exportTasks.hooks()),
 		server.WithToolHandlerMiddleware(x.middleware),
 	}
 }
@@ -154,6 +156,9 @@ func (x *extras) remember(client, sid string) bool {
 // client (notifications/resources/updated, a log message).
 func (x *extras) middleware(next server.ToolHandlerFunc) server.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		if req.Params.Task != nil {
+			ctx = withTask(ctx)
+		}
 		res, err := next(ctx, req)
 		if err != nil || res == nil || res.StructuredContent == nil {
 			return res, err
