@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -73,8 +74,8 @@ func build(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, erro
 		}
 		b, err := local.New(local.Options{Store: st, Engine: eng, EngineErr: engErr, OutputDir: cfg.OutputDir, Logger: log,
 			Fetch: local.FetchOptions{AllowPrivate: cfg.AllowPrivateURLs, Timeout: cfg.URLTimeout, StallTimeout: cfg.URLStallTimeout},
-			Roots: cfg.Roots,
-			Jobs:  local.JobOptions{MaxRunning: cfg.MaxJobs, MaxQueued: cfg.MaxQueuedJobs, Deadline: cfg.JobTimeout}})
+			Roots: cfg.Roots, Protected: protectedFolders(cfg),
+			Jobs: local.JobOptions{MaxRunning: cfg.MaxJobs, MaxQueued: cfg.MaxQueuedJobs, Deadline: cfg.JobTimeout}})
 		if err != nil {
 			a.Close()
 			return nil, err
@@ -148,4 +149,14 @@ func installModels(ctx context.Context, cfg *config.Config, out interface{ Write
 	fmt.Fprintf(out, "installed: %s\n", strings.Join(neural.NewPool(cfg.ModelsDir).Available(), ", "))
 	fmt.Fprintf(out, "denoiser:  %s\n", denoiserStatus(cfg, os.Getenv))
 	return nil
+}
+
+// protectedFolders are the folders no export may write into, even inside
+// the roots: the database's, the models' and the cache.
+func protectedFolders(cfg *config.Config) []string {
+	p := []string{cfg.DataDir, cfg.ModelsDir}
+	if c, err := os.UserCacheDir(); err == nil {
+		p = append(p, filepath.Join(c, config.AppName))
+	}
+	return p
 }

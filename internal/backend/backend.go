@@ -182,6 +182,9 @@ type ExportRequest struct {
 	Quality    string // high (default) medium low
 	Resolution string // "1080p" (default for video), "720p", "4k", "1920x1080", "1080x1920"
 	OutputPath string
+	// Overwrite lets the export replace an existing file at OutputPath;
+	// without it an existing file is never replaced.
+	Overwrite bool
 	// File picks one media file of the session (id or name) for a batch
 	// session; "" renders the whole timeline.
 	File string

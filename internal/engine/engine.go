@@ -241,6 +241,11 @@ func (e *Engine) runFiles(ctx context.Context, op, bin string, args []string, fi
 	e.log.Debug("exec", zap.String("op", op), zap.String("bin", bin), zap.Strings("args", args))
 	err = cmd.Run()
 	out := se.String()
+	if err == nil && strings.Contains(out, "No space left on device") {
+		// ffmpeg 5.1 exits 0 when writing the trailer fails on a full
+		// disk, leaving a truncated file that still probes.
+		err = errors.New("a write failed: no space left on device")
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()

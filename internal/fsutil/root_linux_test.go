@@ -2,17 +2,17 @@ package fsutil
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/mcp-audioedit/mcp-audioedit/internal/testmedia"
 )
 
 // TestDiskFullNamesTheFolder fills a real 64 KiB tmpfs (needs root to
 // mount it; skipped otherwise).
 func TestDiskFullNamesTheFolder(t *testing.T) {
-	dir := mountTinyTmpfs(t)
+	dir := testmedia.TinyTmpfs(t, "64k")
 	r := ParseRoots(dir)
 	o, err := r.CreateOutput(dir, ".wav")
 	if err != nil {
@@ -34,18 +34,4 @@ func TestDiskFullNamesTheFolder(t *testing.T) {
 	if _, err := WriteFile(filepath.Join(dir, "x.bin"), strings.NewReader(strings.Repeat("x", 1<<20)), false); !errors.As(err, &ne) {
 		t.Fatalf("WriteFile on a full disk: err = %v", err)
 	}
-}
-
-// mountTinyTmpfs mounts a 64 KiB tmpfs for the test, or skips.
-func mountTinyTmpfs(t *testing.T) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("mounting a tmpfs needs root")
-	}
-	dir := t.TempDir()
-	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=64k"); err != nil {
-		t.Skip("cannot mount a tmpfs:", err)
-	}
-	t.Cleanup(func() { syscall.Unmount(dir, syscall.MNT_DETACH) })
-	return dir
 }

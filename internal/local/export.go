@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
@@ -74,7 +75,11 @@ type exportPlan struct {
 	format    string
 	quality   string
 	w, h      int
-	output    string
+	output    string // the file's path as planned (numbered names may move on at commit)
+	outDir    string // the folder written into
+	outName   string // fixed name; "" means numbered from outNum
+	outNum    int
+	overwrite bool
 	title     string
 	offset    float64 // sync offset: audio time = video time + offset
 	drift     float64 // sync drift (ppm) to correct before rendering
@@ -259,11 +264,9 @@ func (b *Backend) plan(tl *timeline, req backend.ExportRequest) (*exportPlan, er
 	}
 	p.title = strings.TrimSuffix(tr.item.Name, filepath.Ext(tr.item.Name))
 	p.wholeKeep = len(tr.keep) == 1 && tr.keep[0].Start <= 0.0005 && math.Abs(tr.keep[0].End-info.Duration) < 0.0005
-	out, err := b.outputPath(tl, req.OutputPath, p)
-	if err != nil {
+	if err := b.outputPath(tl, req.OutputPath, req.Overwrite, p); err != nil {
 		return nil, err
 	}
-	p.output = out
 	return p, nil
 }
 
@@ -307,48 +310,161 @@ func parseSize(s string) (int, int, error) {
 	return 0, 0, backend.Userf("unknown resolution %q: use %s", s, ResolutionHelp)
 }
 
-// outputPath picks the output file: the asked path (never an input), or
-// <output dir>/<name>-edited.<format>, numbered so nothing is overwritten.
-func (b *Backend) outputPath(tl *timeline, asked string, p *exportPlan) (string, error) {
-	if asked != "" {
-		abs, err := filepath.Abs(asked)
-		if err != nil {
-			return "", backend.Userf("bad output_path %q: give an absolute file path", asked)
+// maxNumbered bounds the numbered names tried for one export.
+const maxNumbered = 10000
+
+// numberedName is the n-th numbered output name: title-edited.fmt,
+// title-edited-2.fmt, ..., shortened to fit a file name.
+func numberedName(title, format string, n int) string {
+	tail := "-edited." + format
+	if n > 1 {
+		tail = "-edited-" + strconv.Itoa(n) + "." + format
+	}
+	return fsutil.FileName(title, tail)
+}
+
+// outputPath picks the output: the asked file (never an input, never in
+// the server's own folders, never over an existing file unless
+// overwrite), or a new numbered file in the asked folder or the output
+// folder. It sets p.output, p.outDir and p.outName or p.outNum.
+func (b *Backend) outputPath(tl *timeline, asked string, overwrite bool, p *exportPlan) error {
+	p.overwrite = overwrite
+	dir := b.outDir
+	if asked == "" {
+		if err := os.MkdirAll(b.outDir, 0o755); err != nil {
+			return backend.Userf("cannot create the output folder %s (%v): set AUDIOEDIT_OUTPUT_DIR to a writable folder", b.outDir, err)
 		}
-		if st, err := os.Stat(abs); err == nil && st.IsDir() {
-			abs = filepath.Join(abs, p.title+"-edited."+p.format)
+	} else {
+		if !filepath.IsAbs(asked) {
+			return backend.Userf("bad output_path %q: give an absolute file path", short(asked))
 		}
+		asked = filepath.Clean(asked)
+		st, err := b.writeRoots.Stat(asked)
+		switch {
+		case err == nil && st.IsDir():
+			dir = asked // a folder: a new numbered file in it
+		case err != nil && !errors.Is(err, os.ErrNotExist):
+			return b.outputRefused(asked, err)
+		default:
+			dir = filepath.Dir(asked)
+		}
+		if err := b.notProtected(dir, asked); err != nil {
+			return err
+		}
+		if dir != asked {
+			name := filepath.Base(asked)
+			if fsutil.CleanStem(name) != name || !utf8.ValidString(name) {
+				return backend.Userf("the file name of output_path %q has control characters, invalid UTF-8, a leading dot or surrounding spaces: choose a plain name", short(asked))
+			}
+			ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(name)), ".")
+			switch {
+			case ext == "":
+				name += "." + p.format
+			case ext != p.format:
+				return backend.Userf("output_path %s ends in .%s but the format is %s: make them agree (or omit format to take it from the name)", short(asked), ext, p.format)
+			}
+			if len(name) > fsutil.MaxNameBytes {
+				return backend.Userf("the file name of output_path is %d bytes, over the %d a file name may have: choose a shorter name", len(name), fsutil.MaxNameBytes)
+			}
+			p.outName = name
+		}
+		if st, err := b.writeRoots.Stat(dir); err != nil || !st.IsDir() {
+			if err != nil && !errors.Is(err, os.ErrNotExist) {
+				return b.outputRefused(asked, err)
+			}
+			return backend.Userf("the folder of output_path %s does not exist: create it or choose another folder", short(asked))
+		}
+	}
+	p.outDir = dir
+	if p.outName != "" {
+		p.output = filepath.Join(dir, p.outName)
 		for _, t := range tl.tracks {
-			if abs == t.item.Path || fsutil.SameFile(abs, t.item.Path) {
-				return "", backend.Userf("output_path %s is one of the session's inputs: inputs are never overwritten, choose another name", asked)
+			if p.output == t.item.Path || fsutil.SameFile(p.output, t.item.Path) {
+				return backend.Userf("output_path %s is one of the session's inputs: inputs are never overwritten, choose another name", short(asked))
 			}
 		}
-		if st, err := os.Stat(filepath.Dir(abs)); err != nil || !st.IsDir() {
-			return "", backend.Userf("the folder of output_path %s does not exist: create it or choose another folder", asked)
+		st, err := b.writeRoots.Stat(p.output)
+		switch {
+		case err == nil && !overwrite:
+			return backend.Userf("output_path %s already exists: pass overwrite: true to replace it, or choose another name", p.output)
+		case err == nil && !st.Mode().IsRegular():
+			return backend.Userf("output_path %s exists and is not a regular file: choose another name", p.output)
 		}
-		return abs, nil
+		return nil
 	}
-	if err := os.MkdirAll(b.outDir, 0o755); err != nil {
-		return "", backend.Userf("cannot create the output folder %s (%v): set AUDIOEDIT_OUTPUT_DIR to a writable folder", b.outDir, err)
-	}
-	base := filepath.Join(b.outDir, p.title+"-edited")
-	out := base + "." + p.format
-	for i := 2; ; i++ {
-		if _, err := os.Stat(out); errors.Is(err, os.ErrNotExist) {
-			b.mu.Lock()
-			taken := false
-			for _, jb := range b.jobs { // a running job has not created its file yet
-				if jb.snapshot().Path == out && !jb.snapshot().Done() {
-					taken = true
-				}
-			}
-			b.mu.Unlock()
-			if !taken {
-				return out, nil
+	// Numbered: the first name neither on disk nor planned by a running
+	// job. The name is settled when the file is committed, without
+	// replacing anything, so two exports never take the same one.
+	for n := 1; n <= maxNumbered; n++ {
+		out := filepath.Join(dir, numberedName(p.title, p.format, n))
+		if _, err := os.Lstat(out); !errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		b.mu.Lock()
+		taken := false
+		for _, jb := range b.jobs { // a running job has not created its file yet
+			if s := jb.snapshot(); s.Path == out && !s.Done() {
+				taken = true
 			}
 		}
-		out = fmt.Sprintf("%s-%d.%s", base, i, p.format)
+		b.mu.Unlock()
+		if !taken {
+			p.output, p.outNum = out, n
+			return nil
+		}
 	}
+	return backend.Userf("%s already holds %d exports of %s: move some away, or pass output_path", dir, maxNumbered, p.title)
+}
+
+// notProtected refuses an output folder inside one the server keeps for
+// itself.
+func (b *Backend) notProtected(dir, asked string) error {
+	real := dir
+	if ev, err := filepath.EvalSymlinks(dir); err == nil {
+		real = ev
+	}
+	for _, pr := range b.protected {
+		if real == pr || strings.HasPrefix(real, pr+string(filepath.Separator)) {
+			return backend.Userf("output_path %s is inside %s, a folder the server keeps for itself (its database, models or downloads): choose another folder", short(asked), pr)
+		}
+	}
+	return nil
+}
+
+// outputRefused explains why an output place cannot be used.
+func (b *Backend) outputRefused(asked string, err error) error {
+	if errors.Is(err, fsutil.ErrOutsideRoots) {
+		return &backend.UserError{Msg: err.Error(), Err: err}
+	}
+	return backend.Userf("cannot use output_path %s (%v): choose another folder", short(asked), err)
+}
+
+// short is s cut to 200 characters for an error or a log.
+func short(s string) string {
+	if utf8.RuneCountInString(s) <= 200 {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:200]) + "..."
+}
+
+// commit gives the rendered file its name: the fixed one (replacing only
+// with overwrite), or the first free numbered one.
+func (b *Backend) commit(o *fsutil.Output, p *exportPlan) error {
+	if p.outName != "" {
+		err := o.Commit(p.outName, p.overwrite)
+		if errors.Is(err, fsutil.ErrExist) {
+			return backend.Userf("%s was created while the export ran: nothing was replaced; pass overwrite: true to replace it, or choose another name", p.output)
+		}
+		return err
+	}
+	for n := p.outNum; n < p.outNum+maxNumbered; n++ {
+		err := o.Commit(numberedName(p.title, p.format, n), false)
+		if !errors.Is(err, fsutil.ErrExist) {
+			return err
+		}
+	}
+	return backend.Userf("%s already holds %d exports of %s: move some away, or pass output_path", p.outDir, maxNumbered, p.title)
 }
 
 // run renders a plan; it always closes jb.done.
@@ -374,7 +490,9 @@ func (b *Backend) run(ctx context.Context, jb *job, p *exportPlan) {
 		jb.j.Status, jb.j.Error = backend.JobCancelled, "the server stopped during the export: export again to render"
 	default:
 		jb.j.Status = backend.JobFailed
-		if msg, ok := backend.UserMessage(err); ok {
+		if msg, ok := b.explain(err, p.outDir); ok {
+			jb.j.Error = msg
+		} else if msg, ok := backend.UserMessage(err); ok {
 			jb.j.Error = msg
 		} else {
 			jb.j.Error = "the render failed: " + shortErr(err) + ". Try another format, or check the input plays"
@@ -551,10 +669,20 @@ func (b *Backend) render(ctx context.Context, jb *job, p *exportPlan) (*engine.O
 	}
 	base := 1 - encShare
 	enc.Progress = func(f float64) { b.progress(jb, base+f*encShare, "encoding "+p.format) }
+	o, err := b.writeRoots.CreateOutput(p.outDir, "."+p.format)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer o.Close()
+	enc.Output = o.File()
 	out, err := b.eng.Encode(ctx, enc)
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if err := b.commit(o, p); err != nil {
+		return nil, nil, nil, err
+	}
+	out.Path = o.Path
 	if out.VideoCopied {
 		notes = append(notes, "video stream copied, not re-encoded")
 	}

@@ -12,6 +12,8 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -48,11 +50,19 @@ type Options struct {
 	EngineErr error
 	// Fetch configures URL uploads.
 	Fetch FetchOptions
-	// Roots are the folders a path named in an instruction ("add
-	// /music/bed.mp3 as background music") may come from; empty = any.
+	// Roots are the folders inputs are read from (uploads, and paths named
+	// in an instruction such as "add /music/bed.mp3 as background music")
+	// and outputs written to (AUDIOEDIT_ROOTS), checked at each use through
+	// os.Root. The output, temp and media folders are added for the
+	// server's own files. Empty means the temp folder for reads and
+	// writes, and any folder for paths named in instructions.
 	Roots fsutil.Roots
 	// Jobs bounds exports: renders at once, queue length, deadline.
 	Jobs JobOptions
+	// Protected are folders an export never writes into, even inside the
+	// roots: the data, models and cache folders. The media folder is
+	// always protected.
+	Protected []string
 }
 
 // FetchOptions configures URL uploads.
@@ -97,6 +107,10 @@ type Backend struct {
 	closed  bool
 	jobOpt  JobOptions
 	owner   string // this process, recorded on its jobs
+
+	readRoots  fsutil.Roots // inputs, and our own files
+	writeRoots fsutil.Roots // outputs
+	protected  []string     // canonical folders no export goes into
 
 	sessMu  sync.Mutex // serialises creating the current session
 	current backend.Current
@@ -175,6 +189,18 @@ func New(opts Options) (*Backend, error) {
 		}
 		b.mediaDir = filepath.Join(c, "mcp-audioedit", "media")
 	}
+	user := opts.Roots
+	if len(user) == 0 {
+		user = fsutil.ParseRoots(b.tmpDir)
+	}
+	own := fsutil.ParseRoots(strings.Join([]string{b.outDir, b.tmpDir, b.mediaDir, b.engineTemp()}, string(filepath.ListSeparator)))
+	b.readRoots = slices.Compact(slices.Sorted(slices.Values(append(append(fsutil.Roots(nil), user...), own...))))
+	b.writeRoots = slices.Compact(slices.Sorted(slices.Values(append(append(fsutil.Roots(nil), user...), own[0]))))
+	b.protected = fsutil.ParseRoots(strings.Join(append(opts.Protected, b.mediaDir), string(filepath.ListSeparator)))
+	if b.eng != nil {
+		b.eng = b.eng.WithOpener(b.readRoots.Open)
+	}
+	b.removeLeftovers()
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	if err := b.failOrphans(context.Background()); err != nil {
 		return nil, err
@@ -198,6 +224,49 @@ var Hints = backend.Capabilities{
 
 // Capabilities returns Hints.
 func (b *Backend) Capabilities() backend.Capabilities { return Hints }
+
+// engineTemp is the engine's temp folder (ours when there is no engine).
+func (b *Backend) engineTemp() string {
+	if b.eng == nil {
+		return b.tmpDir
+	}
+	return b.eng.TempDir()
+}
+
+// removeLeftovers removes what a crashed process left (temp files with
+// fsutil's prefix whose process is gone) in the output, temp and media
+// folders.
+func (b *Backend) removeLeftovers() {
+	for _, d := range []string{b.outDir, b.tmpDir, b.mediaDir, b.engineTemp()} {
+		n, err := fsutil.RemoveLeftovers(d)
+		if err != nil {
+			b.log.Warn("cannot clean leftovers", zap.String("folder", d), zap.Error(err))
+		} else if n > 0 {
+			b.log.Info("removed leftovers of a crashed run", zap.String("folder", d), zap.Int("count", n))
+		}
+	}
+}
+
+// explain gives the sentence for a file-system refusal: a path that now
+// leads outside the roots, or a full disk (naming the fullest of the
+// folders involved: the temp folder and those given).
+func (b *Backend) explain(err error, folders ...string) (string, bool) {
+	switch {
+	case fsutil.IsNoSpace(err):
+		var ne *fsutil.NoSpaceError
+		if !errors.As(err, &ne) || ne.Folder == "" {
+			ne = &fsutil.NoSpaceError{Folder: fsutil.FullFolder(append([]string{b.engineTemp()}, folders...)...), Err: err}
+		}
+		return ne.Error(), true
+	case errors.Is(err, fsutil.ErrOutsideRoots):
+		for e := err; e != nil; e = errors.Unwrap(e) {
+			if strings.HasPrefix(e.Error(), fsutil.ErrOutsideRoots.Error()) {
+				return e.Error(), true
+			}
+		}
+	}
+	return "", false
+}
 
 // Name returns "local".
 func (b *Backend) Name() string { return "local" }

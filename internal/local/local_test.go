@@ -16,6 +16,7 @@ import (
 
 	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/engine"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/fsutil"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/intent"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/store"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/testmedia"
@@ -35,7 +36,11 @@ func newBackend(t *testing.T, mods ...func(*Options)) (*Backend, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := Options{Store: st, Engine: eng, OutputDir: filepath.Join(dir, "out"), TempDir: dir, MediaDir: filepath.Join(dir, "media")}
+	opts := Options{Store: st, Engine: eng, OutputDir: filepath.Join(dir, "out"), TempDir: dir, MediaDir: filepath.Join(dir, "media"),
+		Roots: fsutil.ParseRoots(os.TempDir())} // fixtures live in other test folders
+	if _, err := opts.Roots.Check(dir); err != nil { // TMPDIR is a link elsewhere
+		opts.Roots = nil
+	}
 	for _, m := range mods {
 		m(&opts)
 	}

@@ -106,7 +106,11 @@ func (b *Backend) probeLocal(ctx context.Context, p string) (*mediaItem, error) 
 	if err != nil {
 		return nil, backend.Userf("bad path %q: give an absolute file path", p)
 	}
-	st, err := os.Stat(abs)
+	st, err := b.readRoots.Stat(abs) // through the roots: a link out of them is refused
+	if errors.Is(err, fsutil.ErrOutsideRoots) {
+		msg, _ := b.explain(err)
+		return nil, &backend.UserError{Msg: msg, Err: err}
+	}
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return nil, backend.Userf("file not found: %s. Check the path (it must be an absolute path on the machine running this server)", p)
@@ -128,6 +132,12 @@ func (b *Backend) probeItem(ctx context.Context, abs, name string) (*mediaItem, 
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		if msg, ok := b.explain(err); ok {
+			return nil, &backend.UserError{Msg: msg, Err: err}
+		}
+		if errors.Is(err, engine.ErrListFormat) {
+			return nil, &backend.UserError{Msg: fmt.Sprintf("%s is a playlist or a list of other files (m3u8/hls, concat): refused, because it would make ffmpeg read the files it names. Upload the media files themselves", name), Err: err}
+		}
 		if errors.Is(err, engine.ErrUnsupported) {
 			return nil, &backend.UserError{Msg: fmt.Sprintf("%s is not a supported or readable media file. Supported formats: %s. Check it plays, or convert it (for example to WAV or MP4) and upload again", name, strings.Join(engine.SupportedFormats, ", ")), Err: err}
 		}
@@ -136,7 +146,9 @@ func (b *Backend) probeItem(ctx context.Context, abs, name string) (*mediaItem, 
 	if info.Kind != "image" && info.Duration <= 0 {
 		return nil, backend.Userf("%s has no duration (a broken or empty recording?): check it plays and upload again", name)
 	}
-	return &mediaItem{Media: &store.Media{ID: "m_" + uuid.NewString()[:8], Name: name, Path: abs}, Info: info}, nil
+	// The name is shown and becomes part of output names: valid UTF-8, no
+	// control characters or newlines.
+	return &mediaItem{Media: &store.Media{ID: "m_" + uuid.NewString()[:8], Name: fsutil.CleanStem(name), Path: abs}, Info: info}, nil
 }
 
 // fetch downloads a URL into the media folder. Only public addresses are
@@ -180,7 +192,7 @@ func (b *Backend) fetch(ctx context.Context, raw string) (*mediaItem, error) {
 	if err := os.MkdirAll(b.mediaDir, 0o755); err != nil {
 		return nil, fmt.Errorf("media dir: %w", err)
 	}
-	dst := filepath.Join(b.mediaDir, uuid.NewString()[:8]+"-"+sanitize(name))
+	dst := filepath.Join(b.mediaDir, fsutil.FileName(uuid.NewString()[:8]+"-"+name, ""))
 	body := &stallReader{r: io.LimitReader(resp.Body, opt.MaxBytes+1), stall: stall, d: opt.StallTimeout}
 	n, err := fsutil.WriteFile(dst, body, false)
 	if err != nil {
@@ -273,13 +285,4 @@ func (s *stallReader) Read(p []byte) (int, error) {
 		s.err = err
 	}
 	return n, err
-}
-
-func sanitize(name string) string {
-	return strings.Map(func(r rune) rune {
-		if r == '/' || r == '\\' || r == 0 || r < ' ' {
-			return '_'
-		}
-		return r
-	}, name)
 }

@@ -31,7 +31,8 @@ type ExportInput struct {
 	Format      string `json:"format,omitempty" jsonschema:"Output format, default mp4. Audio only: mp3 wav m4a aac.,enum=mp4,enum=mov,enum=mkv,enum=webm,enum=mp3,enum=wav,enum=m4a,enum=aac"`
 	Quality     string `json:"quality,omitempty" jsonschema:"Encoding quality, default high.,enum=high,enum=medium,enum=low"`
 	Resolution  string `json:"resolution,omitempty" jsonschema:"Video size: 1080p (default; a vertical video stays vertical, 1080x1920), 720p, 480p, 1440p, 4k, an aspect ratio reframed by centre crop: 9:16 (1080x1920), 1:1 (1080x1080), 4:5 (1080x1350), 16:9 (1920x1080); vertical, square, or WIDTHxHEIGHT such as 1080x1920."`
-	OutputPath  string `json:"output_path,omitempty" jsonschema:"Absolute path of the file to write. Omit to write into the server's output folder."`
+	OutputPath  string `json:"output_path,omitempty" jsonschema:"Absolute path of the file to write, or of a folder to write a new numbered file into. Omit to write into the server's output folder."`
+	Overwrite   bool   `json:"overwrite,omitempty" jsonschema:"Replace an existing file at output_path. Default false: an existing file is never replaced."`
 	File        string `json:"file,omitempty" jsonschema:"Render one media file of the session (id or name) instead of the whole timeline."`
 	WaitSeconds int    `json:"wait_seconds,omitempty" jsonschema:"Seconds to wait for the render, 0-50, default 45. A job still running returns its job_id for export_status."`
 }
@@ -67,7 +68,7 @@ func export(d *deps) Tool {
 	return Tool{Def: def, Handler: typed(d, def, func(ctx context.Context, in ExportInput, raw map[string]json.RawMessage) (*mcp.CallToolResult, error) {
 		req := backend.ExportRequest{
 			SessionID: in.SessionID, Format: strings.ToLower(in.Format), Quality: strings.ToLower(in.Quality),
-			Resolution: in.Resolution, File: in.File, Wait: waitFor(in.WaitSeconds, raw),
+			Resolution: in.Resolution, File: in.File, Wait: waitFor(in.WaitSeconds, raw), Overwrite: in.Overwrite,
 		}
 		if in.OutputPath != "" {
 			abs, bad := d.checkPath(in.OutputPath)

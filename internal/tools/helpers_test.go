@@ -33,13 +33,26 @@ type testEnv struct {
 
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
-	return newTestEnvProtocol(t, mcp.LATEST_PROTOCOL_VERSION)
+	return newTestEnvWith(t, mcp.LATEST_PROTOCOL_VERSION, "")
 }
 
 // newTestEnvProtocol is newTestEnv with a client speaking version.
 func newTestEnvProtocol(t *testing.T, version string) *testEnv {
 	t.Helper()
-	s, dir := newTestServer(t)
+	return newTestEnvWith(t, version, "")
+}
+
+// newTestEnvData is newTestEnv with the database in data.
+func newTestEnvData(t *testing.T, data string) *testEnv {
+	t.Helper()
+	return newTestEnvWith(t, mcp.LATEST_PROTOCOL_VERSION, data)
+}
+
+// newTestEnvWith is newTestEnv with a client speaking version and the
+// database in data ("" means a folder of the test's own).
+func newTestEnvWith(t *testing.T, version, data string) *testEnv {
+	t.Helper()
+	s, dir := newTestServerData(t, data)
 	c, err := client.NewInProcessClient(s)
 	if err != nil {
 		t.Fatal(err)
@@ -68,10 +81,20 @@ func newTestEnvProtocol(t *testing.T, version string) *testEnv {
 // temp folder as data, output and root (beside the shared media folder).
 func newTestServer(t *testing.T) (*server.MCPServer, string) {
 	t.Helper()
+	return newTestServerData(t, "")
+}
+
+// newTestServerData is newTestServer with the database in data ("" means
+// the temp folder's data/).
+func newTestServerData(t *testing.T, data string) (*server.MCPServer, string) {
+	t.Helper()
 	testmedia.RequireFFmpeg(t)
 	dir := t.TempDir()
 	log := zaptest.NewLogger(t)
-	st, err := store.Open(filepath.Join(dir, "data", "audioedit.db"))
+	if data == "" {
+		data = filepath.Join(dir, "data")
+	}
+	st, err := store.Open(filepath.Join(data, "audioedit.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +106,9 @@ func newTestServer(t *testing.T) (*server.MCPServer, string) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	b, err := local.New(local.Options{Store: st, Engine: eng, OutputDir: out, TempDir: dir, Logger: log})
+	roots := fsutil.ParseRoots(dir + string(filepath.ListSeparator) + mediaDir(t))
+	b, err := local.New(local.Options{Store: st, Engine: eng, OutputDir: out, TempDir: dir, Logger: log, Roots: roots,
+		Protected: []string{data}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +116,5 @@ func newTestServer(t *testing.T) (*server.MCPServer, string) {
 		b.Close()
 		st.Close()
 	})
-	roots := fsutil.ParseRoots(dir + string(filepath.ListSeparator) + mediaDir(t))
-	return NewServer(b, Options{Roots: roots, Version: "test", Logger: log}), dir
+	return NewServer(b, Options{Roots: roots, Version: "test", Logger: log, Folders: []string{data, out, dir}}), dir
 }

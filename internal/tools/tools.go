@@ -50,6 +50,9 @@ type Options struct {
 	// tool reference, schema goldens); with a backend its own are used.
 	// Neither gives MCP's defaults (backend.UnknownHints).
 	Capabilities *backend.Capabilities
+	// Folders are where the server writes (data, output, temp folders):
+	// a "disk full" error names the fullest of them.
+	Folders []string
 }
 
 // Tool is one MCP tool: its definition (name, description, schemas,
@@ -129,10 +132,11 @@ func NewServer(b backend.Backend, opts Options) *server.MCPServer {
 
 // deps is what every tool handler needs.
 type deps struct {
-	b     backend.Backend
-	roots fsutil.Roots
-	log   *zap.Logger
-	caps  backend.Capabilities
+	b       backend.Backend
+	roots   fsutil.Roots
+	log     *zap.Logger
+	caps    backend.Capabilities
+	folders []string
 }
 
 func newDeps(b backend.Backend, opts Options) *deps {
@@ -150,7 +154,7 @@ func newDeps(b backend.Backend, opts Options) *deps {
 	case opts.Capabilities != nil:
 		caps = *opts.Capabilities
 	}
-	return &deps{b: b, roots: opts.Roots, log: log, caps: caps}
+	return &deps{b: b, roots: opts.Roots, log: log, caps: caps, folders: opts.Folders}
 }
 
 // annotations sets the display title and all four hints explicitly, from
@@ -356,6 +360,14 @@ func (d *deps) fail(ctx context.Context, tool string, err error) *mcp.CallToolRe
 	if msg, ok := backend.UserMessage(err); ok {
 		d.log.Info("tool call refused", zap.String("tool", tool), zap.Error(err))
 		return mcp.NewToolResultError(msg)
+	}
+	if fsutil.IsNoSpace(err) {
+		d.log.Error("disk full", zap.String("tool", tool), zap.Error(err))
+		var ne *fsutil.NoSpaceError
+		if !errors.As(err, &ne) || ne.Folder == "" {
+			ne = &fsutil.NoSpaceError{Folder: fsutil.FullFolder(d.folders...), Err: err}
+		}
+		return mcp.NewToolResultError(tool + " failed: " + ne.Error())
 	}
 	if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 		return mcp.NewToolResultError(tool + " was cancelled; call it again to retry")
