@@ -75,6 +75,8 @@ func build(ctx context.Context, cfg *config.Config, log *zap.Logger) (*app, erro
 		b, err := local.New(local.Options{Store: st, Engine: eng, EngineErr: engErr, OutputDir: cfg.OutputDir, Logger: log,
 			Fetch: local.FetchOptions{AllowPrivate: cfg.AllowPrivateURLs, Timeout: cfg.URLTimeout, StallTimeout: cfg.URLStallTimeout},
 			Roots: cfg.Roots, Protected: protectedFolders(cfg),
+			Limits: local.Limits{MaxDuration: cfg.MaxDuration, MinSampleRate: cfg.MinSampleRate,
+				MaxSessionFiles: cfg.MaxSessionFiles, MaxInstruction: cfg.MaxInstruction},
 			Jobs: local.JobOptions{MaxRunning: cfg.MaxJobs, MaxQueued: cfg.MaxQueuedJobs, Deadline: cfg.JobTimeout}})
 		if err != nil {
 			a.Close()

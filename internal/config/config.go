@@ -102,6 +102,21 @@ type Config struct {
 	// Env AUDIOEDIT_JOB_TIMEOUT, flag -job-timeout; default 2h.
 	JobTimeout time.Duration
 
+	// MaxDuration is the longest media accepted for upload. Env
+	// AUDIOEDIT_MAX_DURATION, flag -max-duration; default 4h.
+	MaxDuration time.Duration
+	// MinSampleRate is the lowest audio sample rate accepted (Hz); lower
+	// is not ordinary audio (a 400 KB WAV claiming 1 Hz reads as 111
+	// hours). Env AUDIOEDIT_MIN_SAMPLE_RATE, flag -min-sample-rate;
+	// default 8000.
+	MinSampleRate int
+	// MaxSessionFiles is the most files one session may hold. Env
+	// AUDIOEDIT_MAX_SESSION_FILES, flag -max-session-files; default 50.
+	MaxSessionFiles int
+	// MaxInstruction is the longest edit instruction kept, in bytes. Env
+	// AUDIOEDIT_MAX_INSTRUCTION, flag -max-instruction; default 4096.
+	MaxInstruction int
+
 	// NemoAPIURL is the NemoVideo API base. Env NEMO_API_URL, flag
 	// -nemo-api-url; "" means the backend's default
 	// (https://mega-api-prod.nemovideo.ai).
@@ -170,6 +185,7 @@ func Load(args []string, getenv Getenv, out io.Writer) (*Config, error) {
 	}
 	c := &Config{}
 	var roots, poll, origins, allowPrivate, urlTimeout, urlStall, maxJobs, maxQueued, jobTimeout string
+	var maxDuration, minRate, maxFiles, maxInstr string
 	settings := []setting{
 		{"AUDIOEDIT_BACKEND", "backend", "editing backend: local (ffmpeg here) or nemo (cloud)", constant(BackendLocal), &c.Backend},
 		{"AUDIOEDIT_DATA_DIR", "data-dir", "folder for the database and the cloud client id", defaultDataDir, &c.DataDir},
@@ -188,6 +204,10 @@ func Load(args []string, getenv Getenv, out io.Writer) (*Config, error) {
 		{"AUDIOEDIT_MAX_JOBS", "max-jobs", "exports rendered at once (more wait in a queue)", constant("2"), &maxJobs},
 		{"AUDIOEDIT_MAX_QUEUED_JOBS", "max-queued-jobs", "exports that may wait for a render slot; more are refused", constant("32"), &maxQueued},
 		{"AUDIOEDIT_JOB_TIMEOUT", "job-timeout", "longest one render may run, a Go duration", constant("2h"), &jobTimeout},
+		{"AUDIOEDIT_MAX_DURATION", "max-duration", "longest media accepted for upload, a Go duration", constant("4h"), &maxDuration},
+		{"AUDIOEDIT_MIN_SAMPLE_RATE", "min-sample-rate", "lowest audio sample rate accepted, in Hz", constant("8000"), &minRate},
+		{"AUDIOEDIT_MAX_SESSION_FILES", "max-session-files", "most files one session may hold", constant("50"), &maxFiles},
+		{"AUDIOEDIT_MAX_INSTRUCTION", "max-instruction", "longest edit instruction accepted, in bytes", constant("4096"), &maxInstr},
 		{"NEMO_API_URL", "nemo-api-url", "NemoVideo API base URL (default https://mega-api-prod.nemovideo.ai)", constant(""), &c.NemoAPIURL},
 		{"NEMO_WEB_URL", "nemo-web-url", "NemoVideo web app URL, for links", constant(""), &c.NemoWebURL},
 		{"NEMO_CLIENT_ID", "nemo-client-id", "NemoVideo client id (default: created once in the data dir)", constant(""), &c.NemoClientID},
@@ -254,6 +274,23 @@ func Load(args []string, getenv Getenv, out io.Writer) (*Config, error) {
 	}
 	if c.JobTimeout, err = time.ParseDuration(strings.TrimSpace(jobTimeout)); err != nil || c.JobTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("AUDIOEDIT_JOB_TIMEOUT (-job-timeout) is %q: set a positive duration like 2h", jobTimeout))
+	}
+	if c.MaxDuration, err = time.ParseDuration(strings.TrimSpace(maxDuration)); err != nil || c.MaxDuration <= 0 {
+		errs = append(errs, fmt.Errorf("AUDIOEDIT_MAX_DURATION (-max-duration) is %q: set a positive duration like 4h", maxDuration))
+	}
+	for _, n := range []struct {
+		dst       *int
+		val       string
+		env, flag string
+		min       int
+	}{
+		{&c.MinSampleRate, minRate, "AUDIOEDIT_MIN_SAMPLE_RATE", "min-sample-rate", 1},
+		{&c.MaxSessionFiles, maxFiles, "AUDIOEDIT_MAX_SESSION_FILES", "max-session-files", 1},
+		{&c.MaxInstruction, maxInstr, "AUDIOEDIT_MAX_INSTRUCTION", "max-instruction", 16},
+	} {
+		if *n.dst, err = strconv.Atoi(strings.TrimSpace(n.val)); err != nil || *n.dst < n.min {
+			errs = append(errs, fmt.Errorf("%s (-%s) is %q: set a whole number of at least %d", n.env, n.flag, n.val, n.min))
+		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

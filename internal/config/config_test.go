@@ -85,6 +85,10 @@ func TestLoad(t *testing.T) {
 		{name: "bad max jobs", env: with("AUDIOEDIT_MAX_JOBS", "0"), wantErr: "AUDIOEDIT_MAX_JOBS"},
 		{name: "bad max queued", env: with("AUDIOEDIT_MAX_QUEUED_JOBS", "x"), wantErr: "AUDIOEDIT_MAX_QUEUED_JOBS"},
 		{name: "bad job timeout", env: with("AUDIOEDIT_JOB_TIMEOUT", "-1h"), wantErr: "AUDIOEDIT_JOB_TIMEOUT"},
+		{name: "bad max duration", env: with("AUDIOEDIT_MAX_DURATION", "4"), wantErr: "AUDIOEDIT_MAX_DURATION"},
+		{name: "bad min rate", env: with("AUDIOEDIT_MIN_SAMPLE_RATE", "0"), wantErr: "AUDIOEDIT_MIN_SAMPLE_RATE"},
+		{name: "bad max files", env: with("AUDIOEDIT_MAX_SESSION_FILES", "x"), wantErr: "AUDIOEDIT_MAX_SESSION_FILES"},
+		{name: "bad max instruction", env: with("AUDIOEDIT_MAX_INSTRUCTION", "3"), wantErr: "AUDIOEDIT_MAX_INSTRUCTION"},
 		{name: "bad origin", env: with("AUDIOEDIT_HTTP_ALLOWED_ORIGINS", "https://ok.example, evil"), wantErr: "AUDIOEDIT_HTTP_ALLOWED_ORIGINS"},
 	}
 	for _, tt := range tests {
@@ -205,5 +209,25 @@ func TestLoadJobs(t *testing.T) {
 	}
 	if c.MaxJobs != 4 || c.MaxQueuedJobs != 5 || c.JobTimeout != 30*time.Minute {
 		t.Errorf("set: %d %d %v", c.MaxJobs, c.MaxQueuedJobs, c.JobTimeout)
+	}
+}
+
+func TestLoadLimits(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	c, err := Load(nil, env(map[string]string{"HOME": home}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxDuration != 4*time.Hour || c.MinSampleRate != 8000 || c.MaxSessionFiles != 50 || c.MaxInstruction != 4096 {
+		t.Errorf("defaults: %v %d %d %d", c.MaxDuration, c.MinSampleRate, c.MaxSessionFiles, c.MaxInstruction)
+	}
+	c, err = Load([]string{"-max-duration", "30m", "-max-session-files", "3"}, env(map[string]string{"HOME": home,
+		"AUDIOEDIT_MIN_SAMPLE_RATE": "16000", "AUDIOEDIT_MAX_INSTRUCTION": "100"}), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MaxDuration != 30*time.Minute || c.MinSampleRate != 16000 || c.MaxSessionFiles != 3 || c.MaxInstruction != 100 {
+		t.Errorf("set: %v %d %d %d", c.MaxDuration, c.MinSampleRate, c.MaxSessionFiles, c.MaxInstruction)
 	}
 }

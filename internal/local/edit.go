@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
@@ -26,7 +27,17 @@ func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.E
 	if text == "" {
 		return nil, backend.Userf("the instruction is empty: say what to do, for example \"remove background noise, trim silence and normalize to -16 LUFS\"")
 	}
+	if n := len(text); n > b.limits.MaxInstruction {
+		return nil, backend.Userf("the instruction is %d bytes, over the %d-byte limit (AUDIOEDIT_MAX_INSTRUCTION): say one change at a time. It began: %q", n, b.limits.MaxInstruction, short(text))
+	}
 	plan := intent.Parse(text)
+	// Errors and logs quote at most 200 characters of what was said.
+	if len(plan.Refused) > 0 {
+		plan.Refused = slices.Clone(plan.Refused)
+		for i := range plan.Refused {
+			plan.Refused[i].Clause = short(plan.Refused[i].Clause)
+		}
+	}
 	switch act := plan.Action; act {
 	case intent.ActionCredits:
 		c, err := b.Credits(ctx)
@@ -269,7 +280,7 @@ func nothingApplied(text string, plan intent.Plan) error {
 	if plan.NoExport {
 		return backend.Userf("Nothing changed and nothing exported, as you asked.")
 	}
-	return backend.Userf("I could not find an edit in %q, so nothing changed. I can:\n- %s", text, strings.Join(intent.Capabilities(), "\n- "))
+	return backend.Userf("I could not find an edit in %q, so nothing changed. I can:\n- %s", short(text), strings.Join(intent.Capabilities(), "\n- "))
 }
 
 // record validates ops against the timeline and appends them to the

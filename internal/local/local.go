@@ -59,10 +59,46 @@ type Options struct {
 	Roots fsutil.Roots
 	// Jobs bounds exports: renders at once, queue length, deadline.
 	Jobs JobOptions
+	// Limits bound what is accepted; zero fields take the defaults.
+	Limits Limits
 	// Protected are folders an export never writes into, even inside the
 	// roots: the data, models and cache folders. The media folder is
 	// always protected.
 	Protected []string
+}
+
+// Limits bound what the backend accepts; each refusal names the limit
+// and its setting.
+type Limits struct {
+	// MaxDuration is the longest media accepted (AUDIOEDIT_MAX_DURATION);
+	// 0 means 4 hours.
+	MaxDuration time.Duration
+	// MinSampleRate is the lowest audio sample rate accepted, in Hz
+	// (AUDIOEDIT_MIN_SAMPLE_RATE); 0 means 8000.
+	MinSampleRate int
+	// MaxSessionFiles is the most files a session holds
+	// (AUDIOEDIT_MAX_SESSION_FILES); 0 means 50.
+	MaxSessionFiles int
+	// MaxInstruction is the longest instruction, in bytes
+	// (AUDIOEDIT_MAX_INSTRUCTION); 0 means 4096.
+	MaxInstruction int
+}
+
+// withDefaults fills the zero fields.
+func (l Limits) withDefaults() Limits {
+	if l.MaxDuration <= 0 {
+		l.MaxDuration = 4 * time.Hour
+	}
+	if l.MinSampleRate <= 0 {
+		l.MinSampleRate = 8000
+	}
+	if l.MaxSessionFiles <= 0 {
+		l.MaxSessionFiles = 50
+	}
+	if l.MaxInstruction <= 0 {
+		l.MaxInstruction = 4096
+	}
+	return l
 }
 
 // FetchOptions configures URL uploads.
@@ -108,6 +144,7 @@ type Backend struct {
 	jobOpt  JobOptions
 	owner   string // this process, recorded on its jobs
 
+	limits     Limits
 	readRoots  fsutil.Roots // inputs, and our own files
 	writeRoots fsutil.Roots // outputs
 	protected  []string     // canonical folders no export goes into
@@ -189,6 +226,7 @@ func New(opts Options) (*Backend, error) {
 		}
 		b.mediaDir = filepath.Join(c, "mcp-audioedit", "media")
 	}
+	b.limits = opts.Limits.withDefaults()
 	user := opts.Roots
 	if len(user) == 0 {
 		user = fsutil.ParseRoots(b.tmpDir)

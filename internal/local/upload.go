@@ -57,9 +57,16 @@ func (b *Backend) Upload(ctx context.Context, req backend.UploadRequest) (*backe
 	if err != nil {
 		return nil, err
 	}
+	// The count and the add are one step: parallel uploads cannot pass
+	// the file limit together.
+	unlock := b.lockSession(sess.ID)
+	defer unlock()
 	existing, err := b.mediaOf(ctx, sess.ID)
 	if err != nil {
 		return nil, err
+	}
+	if n, max := len(existing)+len(items), b.limits.MaxSessionFiles; n > max {
+		return nil, backend.Userf("this session would hold %d files, over the limit of %d files per session (AUDIOEDIT_MAX_SESSION_FILES): start a new session (upload with new_session: true) or raise the limit", n, max)
 	}
 	taken := map[string]bool{}
 	for _, m := range existing {
@@ -126,6 +133,21 @@ func (b *Backend) probeLocal(ctx context.Context, p string) (*mediaItem, error) 
 	return b.probeItem(ctx, abs, filepath.Base(abs))
 }
 
+// checkLimits refuses media outside the limits: too long, or at a sample
+// rate no real recording has (which also makes its duration absurd).
+func (b *Backend) checkLimits(name string, info *engine.MediaInfo) error {
+	l := b.limits
+	if info.HasAudio && info.SampleRate > 0 && info.SampleRate < l.MinSampleRate {
+		return backend.Userf("%s has a sample rate of %d Hz, under the %d Hz minimum (AUDIOEDIT_MIN_SAMPLE_RATE): it is not ordinary audio (its length would read as %s). Resample it to 44.1 or 48 kHz and upload again",
+			name, info.SampleRate, l.MinSampleRate, time.Duration(info.Duration*float64(time.Second)).Round(time.Second))
+	}
+	if info.Kind != "image" && info.Duration > l.MaxDuration.Seconds() {
+		return backend.Userf("%s lasts %s, over the %s limit (AUDIOEDIT_MAX_DURATION): cut it into parts, or raise the limit",
+			name, time.Duration(info.Duration*float64(time.Second)).Round(time.Second), l.MaxDuration)
+	}
+	return nil
+}
+
 func (b *Backend) probeItem(ctx context.Context, abs, name string) (*mediaItem, error) {
 	info, err := b.eng.Probe(ctx, abs)
 	if err != nil {
@@ -145,6 +167,9 @@ func (b *Backend) probeItem(ctx context.Context, abs, name string) (*mediaItem, 
 	}
 	if info.Kind != "image" && info.Duration <= 0 {
 		return nil, backend.Userf("%s has no duration (a broken or empty recording?): check it plays and upload again", name)
+	}
+	if err := b.checkLimits(fsutil.CleanStem(name), info); err != nil {
+		return nil, err
 	}
 	// The name is shown and becomes part of output names: valid UTF-8, no
 	// control characters or newlines.
