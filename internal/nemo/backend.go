@@ -778,6 +778,11 @@ func (b *Backend) exportFormat(req backend.ExportRequest) (string, error) {
 	if ext != "" && ext != f {
 		return "", backend.Userf("The output path ends in .%s but the format is %s: make them match.", ext, f)
 	}
+	if req.OutputPath != "" && !req.Overwrite {
+		if _, err := os.Lstat(req.OutputPath); err == nil {
+			return "", backend.Userf("output_path %s already exists: pass overwrite: true to replace it, or choose another name", req.OutputPath)
+		}
+	}
 	if f != cloudFormat && b.cfg.Transcode == nil {
 		return "", backend.Userf("The cloud renders mp4 only, and converting it to %s needs ffmpeg on this machine, which was not found: export mp4, or install ffmpeg (or set AUDIOEDIT_FFMPEG).", f)
 	}
