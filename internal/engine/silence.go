@@ -21,6 +21,14 @@ const (
 	defaultMinPause = 0.4
 	defaultMargin   = 0.2
 	minMargin       = 0.1
+	// quietUnderSpeechDB: a frame this far under the speech level is
+	// silence when the edges of a pause to shorten are placed.
+	quietUnderSpeechDB = 50.0
+	// cleanSNRdB: speech this far over the floor is noise-free audio.
+	cleanSNRdB = 40.0
+	// minAskedMargin is the least margin kept when one is asked for
+	// (a margin or a pause length): 20 ms, under which joins click.
+	minAskedMargin = 0.02
 	// tailBias moves this much of the kept pause from before an onset to
 	// after a word ending (seconds).
 	tailBias = 0.04
@@ -70,7 +78,8 @@ type SilenceOptions struct {
 	// MinPause is the shortest pause that is touched (seconds); 0 means 0.4.
 	MinPause float64
 	// Margin is the audio kept each side of a pause (seconds); 0 means 0.2,
-	// and it is never less than 0.1.
+	// or half of ShortenTo when that is set; a margin asked for is kept
+	// down to 0.02.
 	Margin float64
 	// ShortenTo is the length pauses are shortened to (seconds); 0 removes
 	// them but for their margins. A pause is never made shorter than its
@@ -85,10 +94,16 @@ func (o SilenceOptions) withDefaults() SilenceOptions {
 	if o.MinPause <= 0 {
 		o.MinPause = defaultMinPause
 	}
-	if o.Margin <= 0 {
+	switch {
+	case o.Margin > 0:
+		o.Margin = max(o.Margin, minAskedMargin) // as asked
+	case o.ShortenTo > 0:
+		// "shorten pauses to 0.3 s": the pause left is 0.3 s, whatever
+		// the default margin.
+		o.Margin = max(o.ShortenTo/2, minAskedMargin)
+	default:
 		o.Margin = defaultMargin
 	}
-	o.Margin = max(o.Margin, minMargin)
 	o.ShortenTo = max(o.ShortenTo, 0)
 	return o
 }
@@ -148,6 +163,7 @@ func detectPauses(lv *levels, o SilenceOptions, noiseDB float64) []Range {
 	// Bridge islands too short and too faint to be speech: residual noise
 	// of a denoiser flickers a dB or two over the exit level for a few
 	// frames, while speech onsets rise well over it.
+	clean := lv.speechDB()-lv.floorDB() >= cleanSNRdB
 	var out []Range
 	for k, r := range runs {
 		if k > 0 && len(out) > 0 {
@@ -155,6 +171,21 @@ func detectPauses(lv *levels, o SilenceOptions, noiseDB float64) []Range {
 			if gap := r[0] - prev[1]; gap <= islandFrames && slices.Max(db[prev[1]:r[0]+1]) < exit+islandDB {
 				out[len(out)-1].End = lv.frameTime(r[1])
 				continue
+			}
+		}
+		if o.ShortenTo > 0 && clean {
+			// A pause shortened to a length must measure that length:
+			// on clean audio move its edges from the smoothed level to
+			// the frames themselves (the smoothing and the hysteresis
+			// each keep 30-50 ms of silence on the speech side). In
+			// noise the frames flicker under the exit level inside word
+			// endings, so the smoothed edges stay.
+			quiet := max(exit, lv.speechDB()-quietUnderSpeechDB)
+			for r[0] > 0 && powDB(float64(lv.ms[r[0]-1])) < quiet {
+				r[0]--
+			}
+			for r[1] < len(lv.ms) && powDB(float64(lv.ms[r[1]])) < quiet {
+				r[1]++
 			}
 		}
 		out = append(out, Range{lv.frameTime(r[0]), lv.frameTime(r[1])})
