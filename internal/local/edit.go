@@ -241,9 +241,10 @@ func gate(p *intent.Plan) {
 func unrenderable(op intent.Op) string {
 	switch op.Kind {
 	case intent.KindCut, intent.KindKeep, intent.KindFade, intent.KindLoudness, intent.KindSync, intent.KindUndo, intent.KindRedo,
-		intent.KindMusic, intent.KindTitle, intent.KindReframe:
+		intent.KindVolume, intent.KindSpeed, intent.KindChannels, intent.KindBalance, intent.KindHum, intent.KindEQ,
+		intent.KindLevel, intent.KindMute, intent.KindBleep, intent.KindMusic, intent.KindTitle, intent.KindReframe:
 		return ""
-	case intent.KindDenoise, intent.KindVolume:
+	case intent.KindDenoise:
 		if op.Ranged() {
 			return "the local engine cannot limit this to a range yet"
 		}

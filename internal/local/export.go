@@ -593,7 +593,7 @@ func (b *Backend) render(ctx context.Context, jb *job, p *exportPlan) (*engine.O
 		}
 	}
 	needAudio := p.mix.active() || synced || !p.wholeKeep || chain.Denoise != nil || chain.Silence != nil || chain.Loudness != nil ||
-		chain.GainDB != 0 || chain.FadeIn > 0 || chain.FadeOut > 0
+		chain.GainDB != 0 || chain.FadeIn > 0 || chain.FadeOut > 0 || tr.effects.Active() || len(tr.speed) > 0
 	report := map[string]float64{}
 	var notes []string
 	enc := engine.EncodeOptions{Source: p.picture, Format: p.format, Quality: p.quality, Width: p.w, Height: p.h, Title: p.title, OutputPath: p.output,
@@ -622,6 +622,12 @@ func (b *Backend) render(ctx context.Context, jb *job, p *exportPlan) (*engine.O
 			defer os.Remove(src.Path)
 			notes = append(notes, dnote)
 		}
+		src, rmFx, fxNotes, err := b.withEffects(ctx, tr, src, p.offset)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		defer rmFx()
+		notes = append(notes, fxNotes...)
 		pr, err := b.eng.Process(ctx, src, popts)
 		if err != nil {
 			return nil, nil, nil, err
@@ -639,6 +645,12 @@ func (b *Backend) render(ctx context.Context, jb *job, p *exportPlan) (*engine.O
 		if enc.AudioPath == "" {
 			enc.AudioPath, enc.Duration = pr.Path, pr.Duration
 		}
+		sp, sd, rmSpeed, err := b.withSpeed(ctx, tr, pr.Keep, enc.AudioPath, enc.Duration, p.offset)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		defer rmSpeed()
+		enc.AudioPath, enc.Duration = sp, sd
 		rep := pr.Report
 		notes = append(notes, rep.Notes...)
 		if rep.Denoiser != "" {

@@ -54,6 +54,10 @@ type track struct {
 	syncedTo *mediaItem
 	// role is "music" for the music bed.
 	role string
+	// effects are the effects rendered on the source before the chain (mute,
+	// EQ, hum...), speed the speed changes rendered after it.
+	effects engine.Effects
+	speed   []speedOp
 }
 
 // timeline is a session's media with their folded edits.
@@ -193,6 +197,9 @@ func (t *timeline) apply(target string, ops []opRecord) error {
 }
 
 func (tr *track) apply(op intent.Op) error {
+	if ok, err := tr.applyEffect(op); ok {
+		return err
+	}
 	switch op.Kind {
 	case intent.KindDenoise:
 		tr.denoise = &engine.DenoiseOptions{Strength: op.Strength, Model: op.Model}
@@ -334,6 +341,7 @@ func (tr *track) fx() []string {
 	if tr.syncedTo != nil {
 		fx = append(fx, fmt.Sprintf("synced to %s", tr.syncedTo.Name))
 	}
+	fx = append(fx, tr.effectsFx()...)
 	return fx
 }
 

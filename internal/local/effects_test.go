@@ -1,0 +1,82 @@
+package local
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/testmedia"
+)
+
+// TestEffectsThroughEdit: the new operations said in plain language are
+// rendered by export as parsed: a mute given in timeline time after a cut
+// silences the right place, mono gives one channel, speed changes the
+// length.
+func TestEffectsThroughEdit(t *testing.T) {
+	b, dir := newBackend(t)
+	ctx := context.Background()
+	a := filepath.Join(dir, "tone.wav")
+	x := make([]float32, 2*4*testmedia.Rate) // 4 s stereo 440 Hz
+	for i := 0; i < 4*testmedia.Rate; i++ {
+		v := float32(0.2 * math.Sin(2*math.Pi*440*float64(i)/testmedia.Rate))
+		x[2*i], x[2*i+1] = v, v
+	}
+	if err := testmedia.WriteWAV(a, x, testmedia.Rate, 2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Upload(ctx, backend.UploadRequest{Paths: []string{a}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{"cut the first second", "mute 0:01-0:01.5", "convert to mono"} {
+		res, err := b.Edit(ctx, backend.EditRequest{Instruction: in})
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if strings.HasPrefix(res.Message, "I did not apply") {
+			t.Fatalf("%q: %s", in, res.Message)
+		}
+	}
+	export := func() []float32 {
+		job, err := b.Export(ctx, backend.ExportRequest{Format: "wav", Wait: time.Minute})
+		if err != nil || job.Status != backend.JobCompleted {
+			t.Fatalf("export %+v %v", job, err)
+		}
+		info, err := b.eng.Probe(ctx, job.Path)
+		if err != nil || info.Channels != 1 {
+			t.Fatalf("output %+v %v: want 1 channel", info, err)
+		}
+		y, err := testmedia.ReadPCM(ctx, b.eng.FFmpeg(), job.Path, testmedia.Rate, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return y
+	}
+	y := export()
+	if d := float64(len(y)) / testmedia.Rate; math.Abs(d-3) > 0.02 {
+		t.Fatalf("length %.3f s, want 3", d)
+	}
+	at := func(y []float32, s, e float64) float64 {
+		return testmedia.RMSdB(y[int(s*testmedia.Rate):int(e*testmedia.Rate)])
+	}
+	if l := at(y, 1.02, 1.48); l > -80 {
+		t.Errorf("muted 0:01-0:01.5 (timeline) at %.1f dB", l)
+	}
+	if l := at(y, 0.1, 0.9); l < -20 {
+		t.Errorf("before the mute at %.1f dB", l)
+	}
+	if _, err := b.Edit(ctx, backend.EditRequest{Instruction: "speed up 1.5x"}); err != nil {
+		t.Fatal(err)
+	}
+	y = export()
+	if d := float64(len(y)) / testmedia.Rate; math.Abs(d-2) > 0.03 {
+		t.Errorf("1.5x: length %.3f s, want 2", d)
+	}
+	st, _ := b.State(ctx, "")
+	if !strings.Contains(st.Summary, "mono") || !strings.Contains(st.Summary, "speed 1.5x") {
+		t.Errorf("summary %q", st.Summary)
+	}
+}
