@@ -551,7 +551,9 @@ func TestUploadChecksBeforeSending(t *testing.T) {
 		{"format", backend.UploadRequest{Paths: []string{txt}}, "Supported formats: mp4, mov"},
 		{"size", backend.UploadRequest{Paths: []string{big}}, "500 MB"},
 		{"url format", backend.UploadRequest{URLs: []string{"https://x.com/a.exe"}}, "Supported formats"},
-		{"url scheme", backend.UploadRequest{URLs: []string{"file:///etc/passwd"}}, "not an http(s) URL"},
+		{"url scheme", backend.UploadRequest{URLs: []string{"file:///etc/passwd"}}, "only http and https"},
+		{"url credentials", backend.UploadRequest{URLs: []string{"https://me:pw@x.com/a.mp3"}}, "user name or password"},
+		{"url loopback", backend.UploadRequest{URLs: []string{"http://127.0.0.1/a.mp3"}}, "cloud cannot reach"},
 		{"nothing", backend.UploadRequest{}, "Nothing to upload"},
 	}
 	for _, tt := range tests {

@@ -23,6 +23,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -31,6 +32,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mcp-audioedit/mcp-audioedit/internal/netguard"
 	"go.uber.org/zap"
 )
 
@@ -543,10 +545,26 @@ func supported(name string) bool {
 }
 
 // CheckUploadURL checks a URL's scheme, and its extension when it has one.
+//
+// The cloud fetches the URL itself, so two more things are refused before
+// anything is sent: user info (user@host), which would hand the user's
+// credentials to the cloud, and a host that names a loopback, private or
+// other non-public address (netguard's table), which the cloud cannot
+// reach and which would aim its fetcher at its own network. Host names are
+// not resolved here: resolution happens in the cloud.
 func CheckUploadURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("%q is not an http(s) URL", raw)
+	u, err := netguard.CheckURL(raw)
+	if err != nil {
+		return fmt.Errorf("%w; give a public http(s) URL, or upload the file by path", err)
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return fmt.Errorf("%s names this computer, which the cloud cannot reach: upload the file by path instead", host)
+	}
+	if a, perr := netip.ParseAddr(host); perr == nil {
+		if err := netguard.Check(a); err != nil {
+			return fmt.Errorf("%s is not a public address, which the cloud cannot reach: upload the file by path instead", host)
+		}
 	}
 	if ext := filepath.Ext(u.Path); ext != "" && !supported(u.Path) {
 		return fmt.Errorf("%s: %w", filepath.Base(u.Path), ErrUnsupportedFile)
