@@ -84,8 +84,9 @@ type exportPlan struct {
 	offset    float64 // sync offset: audio time = video time + offset
 	drift     float64 // sync drift (ppm) to correct before rendering
 	wholeKeep bool
-	mix       mixPlan // music bed, other voices, titles, frame
-	syncTrack *track  // the synced recording's own track (its edits render too)
+	mix       mixPlan  // music bed, other voices, titles, frame
+	syncTrack *track   // the synced recording's own track (its edits render too)
+	notes     []string // said about the plan (an automatic sync)
 }
 
 // Export validates the request, starts the render as a job and waits up
@@ -106,10 +107,17 @@ func (b *Backend) Export(ctx context.Context, req backend.ExportRequest) (*backe
 	if err != nil {
 		return nil, err
 	}
+	var autoNotes []string
+	if req.File == "" {
+		if autoNotes, err = b.autoSync(ctx, tl); err != nil {
+			return nil, err
+		}
+	}
 	plan, err := b.plan(tl, req)
 	if err != nil {
 		return nil, err
 	}
+	plan.notes = autoNotes
 	now := now().UTC()
 	jb := &job{
 		j: backend.Job{ID: "job_" + uuid.NewString()[:8], SessionID: sess.ID, Status: backend.JobQueued, Format: plan.format,
@@ -595,7 +603,7 @@ func (b *Backend) render(ctx context.Context, jb *job, p *exportPlan) (*engine.O
 	needAudio := p.mix.active() || synced || !p.wholeKeep || chain.Denoise != nil || chain.Silence != nil || chain.Loudness != nil ||
 		chain.GainDB != 0 || chain.FadeIn > 0 || chain.FadeOut > 0 || tr.effects.Active() || len(tr.speed) > 0
 	report := map[string]float64{}
-	var notes []string
+	notes := append([]string(nil), p.notes...)
 	enc := engine.EncodeOptions{Source: p.picture, Format: p.format, Quality: p.quality, Width: p.w, Height: p.h, Title: p.title, OutputPath: p.output,
 		Fit: p.mix.fit, Texts: p.mix.texts}
 	if enc.Source == nil {

@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 
@@ -189,4 +190,35 @@ func (b *Backend) correctDrift(ctx context.Context, p *exportPlan, popts *engine
 	popts.FrameOffset += shift
 	p.offset += shift
 	return fixed, fmt.Sprintf("the recording's clock drifts %+.1f ppm from the video's: resampled (soxr) to line up from start to end", p.drift), nil
+}
+
+// autoSync applies the default for a video plus one separately recorded
+// sound when nothing was said: the recording is synced to the video (offset
+// and drift measured now) and replaces its scratch sound in this render.
+// Nothing is recorded in the history; a pair that does not match is left
+// alone (export then asks which file to render).
+func (b *Backend) autoSync(ctx context.Context, tl *timeline) ([]string, error) {
+	var videos, audios []*track
+	for _, tr := range tl.tracks {
+		switch {
+		case tr.item.Info.Kind == "video":
+			videos = append(videos, tr)
+		case tr.item.Info.Kind == "audio" && tr.role != "music" && tr.syncedTo == nil && !(tl.mt.bed == nil && isMusicName(tr.item.Name)):
+			audios = append(audios, tr)
+		}
+	}
+	if len(videos) != 1 || len(audios) != 1 || videos[0].syncAudio != nil || !videos[0].item.Info.HasAudio {
+		return nil, nil
+	}
+	v, a := videos[0], audios[0]
+	al, err := b.eng.AlignDrift(ctx, v.item.Info, a.item.Info)
+	if errors.Is(err, engine.ErrNoMatch) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	v.syncAudio, v.syncOffset, v.syncDrift, a.syncedTo = a.item, al.Offset, math.Round(al.DriftPPM*10)/10, v.item
+	return []string{fmt.Sprintf("%s synced to %s automatically (offset %+.3f s, drift %+.1f ppm%s, confidence %.1f): its sound replaces the camera's",
+		a.item.Name, v.item.Name, al.Offset, al.DriftPPM, driftNote(al.DriftPPM), al.Confidence)}, nil
 }

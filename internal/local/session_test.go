@@ -87,3 +87,44 @@ func TestFourTrackSession(t *testing.T) {
 		t.Errorf("no music in the output (%.1f dB)", mu)
 	}
 }
+
+// TestVideoAndRecordingSyncByDefault: a video and a separate recording
+// with nothing said export as the video with the recording's sound, lined
+// up: the default combination.
+func TestVideoAndRecordingSyncByDefault(t *testing.T) {
+	b, dir := newBackend(t)
+	ctx := context.Background()
+	fx := speechFixture(t)
+	ff := testmedia.FFmpeg()
+	const markerHz = 3000.0
+	marker := toneWave(float64(len(fx.clean))/testmedia.Rate, markerHz, 0.05)
+	camera := make([]float32, len(fx.clean))
+	for i := range camera {
+		camera[i] = fx.clean[i] + marker[i]
+	}
+	video := filepath.Join(dir, "camera.mp4")
+	if err := testmedia.Video(ctx, ff, video, camera, 160, 120, 25); err != nil {
+		t.Fatal(err)
+	}
+	micPath := filepath.Join(dir, "mic.wav")
+	if err := testmedia.WriteWAV(micPath, append(make([]float32, testmedia.Rate/4), fx.clean...), testmedia.Rate, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Upload(ctx, backend.UploadRequest{Paths: []string{video, micPath}}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "auto.mp4")
+	job := exportTo(t, b, backend.ExportRequest{OutputPath: out})
+	t.Logf("notes %v", job.Notes)
+	got, err := testmedia.ReadPCM(ctx, ff, out, testmedia.Rate, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := float64(len(camera)) / testmedia.Rate
+	if off, conf := testmedia.Align(fx.clean, got, testmedia.Rate, 1); math.Abs(off) > 0.001 {
+		t.Errorf("speech is %.2f ms off the camera (confidence %.1f), want within 1 ms", off*1000, conf)
+	}
+	if mk := toneLevel(got, markerHz, 1, total-1); mk > -50 {
+		t.Errorf("the camera's scratch sound is still there (marker %.1f dB)", mk)
+	}
+}
