@@ -74,3 +74,36 @@ func TestShortenPausesExact(t *testing.T) {
 		}
 	}
 }
+
+// TestTrimEdgesAndOnePause: "trim the silence at the start and the end
+// only" leaves every inner pause as it was; "the pause after 0:05"
+// shortens that one alone.
+func TestTrimEdgesAndOnePause(t *testing.T) {
+	e := chainEngine(t)
+	clean, _, err := testmedia.Speech(context.Background(), testmedia.SpeechOptions{
+		Phrases: testmedia.DefaultPhrases()[:4], Pauses: []float64{1.2, 1.5, 1.0, 2.0}, LeadIn: 2.0, Seed: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mi := chainWrite(t, e, "clean.wav", clean, 1)
+	in := silences(t, e.FFmpeg(), mi.Path, 0.5, mi.Duration)
+	p, _ := chainProcess(t, e, mi, ProcessOptions{Chain: Chain{Silence: &SilenceOptions{Edges: "both"}}})
+	out := silences(t, e.FFmpeg(), p.Path, 0.5, p.Duration)
+	t.Logf("edges: %.2f s -> %.2f s, inner pauses %d -> %d", mi.Duration, p.Duration, len(in), len(out))
+	if len(out) != len(in) {
+		t.Errorf("inner pauses %d -> %d: edges only must keep them", len(in), len(out))
+	}
+	if removed := mi.Duration - p.Duration; removed < 1.5 || removed > 3.5 {
+		t.Errorf("removed %.2f s at the edges, want the 2 s lead-in and the tail less margins", removed)
+	}
+	if len(in) < 2 {
+		t.Fatalf("input has %d inner pauses", len(in))
+	}
+	after := in[0][0] - 0.1
+	p, _ = chainProcess(t, e, mi, ProcessOptions{Chain: Chain{Silence: &SilenceOptions{Within: []Range{{after, mi.Duration}}, FirstOnly: true, ShortenTo: 0.3}}})
+	out = silences(t, e.FFmpeg(), p.Path, 0.5, p.Duration)
+	t.Logf("first pause after %.2f: pauses over 0.5 s %d -> %d", after, len(in), len(out))
+	if len(out) != len(in)-1 {
+		t.Errorf("one pause shortened: %d -> %d pauses over 0.5 s", len(in), len(out))
+	}
+}

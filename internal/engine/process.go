@@ -335,7 +335,8 @@ func (e *Engine) Process(ctx context.Context, src *MediaInfo, opts ProcessOption
 		}
 		so := opts.Silence.withDefaults()
 		noise := before.floorDB()
-		cuts = removals(detectPauses(detect, so, noise), total, so, tailForSNR(detect.speechDB()-noise))
+		lo, hi := keepBounds(opts.Keep, total)
+		cuts = removals(selectPauses(detectPauses(detect, so, noise), so, lo, hi), total, so, tailForSNR(detect.speechDB()-noise))
 	}
 	keep, n, removed := planKeep(opts.Keep, total, cuts, g)
 	rep.PausesTrimmed, rep.SecondsRemoved = n, round3(removed)

@@ -87,6 +87,66 @@ type SilenceOptions struct {
 	// after a word ending, and when speech stands less than 12 dB over the
 	// noise up to 0.2 s more is kept there (word endings fade into noise).
 	ShortenTo float64
+	// Edges "start", "end" or "both" trims only the silence at the start
+	// and/or the end of the kept audio; "" every pause.
+	Edges string
+	// Within limits trimming to pauses that start inside these source
+	// ranges; nil = anywhere. FirstOnly trims only the first of them.
+	Within    []Range
+	FirstOnly bool
+}
+
+// selectPauses keeps the pauses o asks to trim; lo..hi is the kept audio
+// (source seconds).
+func selectPauses(pauses []Range, o SilenceOptions, lo, hi float64) []Range {
+	const eps = 0.02
+	var out []Range
+	for _, p := range pauses {
+		switch o.Edges {
+		case "start", "both":
+			if p.Start <= lo+eps && p.End > lo {
+				out = append(out, p)
+				continue
+			}
+			if o.Edges == "start" {
+				continue
+			}
+			fallthrough
+		case "end":
+			if p.End >= hi-eps && p.Start < hi {
+				out = append(out, p)
+			}
+			continue
+		}
+		if o.Within != nil {
+			in := false
+			for _, r := range o.Within {
+				if p.Start >= r.Start && p.Start < r.End {
+					in = true
+				}
+			}
+			if !in {
+				continue
+			}
+		}
+		out = append(out, p)
+		if o.FirstOnly {
+			break
+		}
+	}
+	return out
+}
+
+// keepBounds is the span of the kept audio in source time.
+func keepBounds(keep []Range, total float64) (lo, hi float64) {
+	if len(keep) == 0 {
+		return 0, total
+	}
+	lo, hi = keep[0].Start, keep[0].End
+	for _, r := range keep {
+		lo, hi = min(lo, r.Start), max(hi, r.End)
+	}
+	return max(lo, 0), min(hi, total)
 }
 
 // withDefaults fills the zero fields.

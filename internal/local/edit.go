@@ -242,16 +242,11 @@ func unrenderable(op intent.Op) string {
 	switch op.Kind {
 	case intent.KindCut, intent.KindKeep, intent.KindFade, intent.KindLoudness, intent.KindSync, intent.KindUndo, intent.KindRedo,
 		intent.KindVolume, intent.KindSpeed, intent.KindChannels, intent.KindBalance, intent.KindHum, intent.KindEQ,
-		intent.KindLevel, intent.KindMute, intent.KindBleep, intent.KindMusic, intent.KindTitle, intent.KindReframe:
+		intent.KindLevel, intent.KindMute, intent.KindBleep, intent.KindMusic, intent.KindTitle, intent.KindReframe, intent.KindTrimSilence:
 		return ""
 	case intent.KindDenoise:
 		if op.Ranged() {
 			return "the local engine cannot limit this to a range yet"
-		}
-		return ""
-	case intent.KindTrimSilence:
-		if op.Ranged() || op.Edges != "" || op.FirstOnly {
-			return "the local engine cannot trim only some pauses yet"
 		}
 		return ""
 	}

@@ -80,3 +80,39 @@ func TestEffectsThroughEdit(t *testing.T) {
 		t.Errorf("summary %q", st.Summary)
 	}
 }
+
+// TestTrimEdgesThroughEdit: "trim the silence at the start and the end
+// only" (and 去掉开头和结尾的静音) is recorded as an edges-only trim, and
+// "remove the pause after 0:03" as one pause from that time on.
+func TestTrimEdgesThroughEdit(t *testing.T) {
+	b, dir := newBackend(t)
+	ctx := context.Background()
+	a := filepath.Join(dir, "tone.wav")
+	if err := testmedia.WriteWAV(a, make([]float32, 6*testmedia.Rate), testmedia.Rate, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Upload(ctx, backend.UploadRequest{Paths: []string{a}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{"trim the silence at the start and the end only", "去掉开头和结尾的静音", "remove the pause after 0:03"} {
+		res, err := b.Edit(ctx, backend.EditRequest{Instruction: in})
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		tl, _, err := b.build(ctx, res.SessionID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		so := tl.tracks[0].silence
+		switch {
+		case strings.Contains(in, "after"):
+			if so == nil || !so.FirstOnly || len(so.Within) != 1 || so.Within[0].Start != 3 || so.Edges != "" {
+				t.Errorf("%q: %+v", in, so)
+			}
+		default:
+			if so == nil || so.Edges != "both" || so.Within != nil {
+				t.Errorf("%q: %+v", in, so)
+			}
+		}
+	}
+}

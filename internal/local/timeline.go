@@ -204,7 +204,16 @@ func (tr *track) apply(op intent.Op) error {
 	case intent.KindDenoise:
 		tr.denoise = &engine.DenoiseOptions{Strength: op.Strength, Model: op.Model}
 	case intent.KindTrimSilence:
-		tr.silence = &engine.SilenceOptions{ThresholdDB: op.ThresholdDB, MinPause: op.MinPause, Margin: op.Margin, ShortenTo: op.ShortenTo}
+		so := &engine.SilenceOptions{ThresholdDB: op.ThresholdDB, MinPause: op.MinPause, Margin: op.Margin, ShortenTo: op.ShortenTo,
+			Edges: op.Edges, FirstOnly: op.FirstOnly}
+		if op.Ranged() {
+			rs, err := sourceRanges(tr.keep, op)
+			if err != nil {
+				return fmt.Errorf("%s: %w", tr.item.Name, err)
+			}
+			so.Within = rs
+		}
+		tr.silence = so
 	case intent.KindLoudness:
 		tr.loudness = &engine.LoudnessOptions{TargetLUFS: op.TargetLUFS, TruePeak: op.TruePeak}
 	case intent.KindVolume:
