@@ -484,3 +484,58 @@ func (e *Engine) ApplyTempo(ctx context.Context, path string, rate, channels int
 	}
 	return out, float64(ww.Frames()) / float64(rate), nil
 }
+
+// spliceGraph takes input 1 inside rs and input 0 elsewhere. Pure.
+func spliceGraph(rs []Range, layout string) string {
+	fm := "aformat=sample_fmts=flt:channel_layouts=" + layout
+	return "[0:a:0]" + fm + ",volume=0:enable='" + enableExpr(rs) + "'[a];[1:a:0]" + fm + ",volume=0:enable='not(" + enableExpr(rs) +
+		")'[b];[a][b]amix=inputs=2:duration=first:normalize=0[out]"
+}
+
+// DenoiseRanges denoises src (the whole file, with the chain's denoiser)
+// and keeps the denoised sound only inside rs (source seconds): "denoise
+// 0:10-0:20". The result has src's length, rate and channels.
+func (e *Engine) DenoiseRanges(ctx context.Context, src *MediaInfo, d DenoiseOptions, rs []Range) (out *MediaInfo, remove func(), notes []string, err error) {
+	den, err := e.Process(ctx, src, ProcessOptions{Chain: Chain{Denoise: &d}})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer den.Remove()
+	notes = den.Report.Notes
+	if den.Report.Denoiser != "" {
+		notes = append(notes, "denoiser: "+den.Report.Denoiser)
+	}
+	layout := "mono"
+	if den.Channels == 2 {
+		layout = "stereo"
+	}
+	tmp, err := os.MkdirTemp(e.tmp, "audioedit-splice-*")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	remove = func() { os.RemoveAll(tmp) }
+	path := filepath.Join(tmp, "denoised-ranges.wav")
+	ww, err := createWAV(path, den.SampleRate, den.Channels)
+	if err != nil {
+		remove()
+		return nil, nil, nil, err
+	}
+	args := append([]string{"-v", "error"}, input(src.Path)...)
+	args = append(args, input(den.Path)...)
+	args = append(args, "-filter_complex", spliceGraph(rs, layout), "-map", "[out]", "-ar", strconv.Itoa(den.SampleRate),
+		"-f", "f32le", "-c:a", "pcm_f32le", "pipe:1")
+	if _, err := e.run(ctx, "denoise ranges", e.ffmpeg, ffmpegArgs(args...), nil, ww); err != nil {
+		ww.abort()
+		remove()
+		return nil, nil, nil, err
+	}
+	if err := ww.Close(); err != nil {
+		remove()
+		return nil, nil, nil, err
+	}
+	if out, err = e.Probe(ctx, path); err != nil {
+		remove()
+		return nil, nil, nil, err
+	}
+	return out, remove, notes, nil
+}

@@ -309,3 +309,34 @@ func TestTempoGraph(t *testing.T) {
 		t.Errorf("range:\n got %s\nwant %s", got, want)
 	}
 }
+
+// TestDenoiseRanges: "denoise 0:01-0:02" lowers noise there only.
+func TestDenoiseRanges(t *testing.T) {
+	e := chainEngine(t)
+	clean, _ := chainSpeech(t)
+	x := testmedia.Mix(clean[:6*testmedia.Rate], testmedia.Noise(testmedia.Pink, 6*testmedia.Rate, 2), 5)
+	// a noise-only stretch to measure: the first 2 s of chainSpeech are a lead-in
+	mi := chainWrite(t, e, "noisy.wav", x, 1)
+	out, remove, notes, err := e.DenoiseRanges(opsCtx(t), mi, DenoiseOptions{Model: "classic"}, []Range{{0.5, 1.5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer remove()
+	y, err := testmedia.ReadPCM(opsCtx(t), e.FFmpeg(), out.Path, testmedia.Rate, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seg := func(v []float32, a, b float64) []float32 { return v[int(a*testmedia.Rate):int(b*testmedia.Rate)] }
+	in := testmedia.RMSdB(seg(x, 0.6, 1.4)) - testmedia.RMSdB(seg(y, 0.6, 1.4))
+	outside := testmedia.RMSdB(seg(x, 3, 5.5)) - testmedia.RMSdB(seg(y, 3, 5.5))
+	t.Logf("notes %v: noise in range down %.1f dB, outside %.2f dB", notes, in, outside)
+	if in < 6 {
+		t.Errorf("noise in the range down only %.1f dB", in)
+	}
+	if math.Abs(outside) > 0.05 {
+		t.Errorf("outside the range changed %.2f dB", outside)
+	}
+	if math.Abs(out.Duration-mi.Duration) > 0.01 {
+		t.Errorf("length %.3f -> %.3f", mi.Duration, out.Duration)
+	}
+}

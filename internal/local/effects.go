@@ -37,6 +37,16 @@ func (tr *track) applyEffect(op intent.Op) (ok bool, err error) {
 		return rs, nil
 	}
 	switch op.Kind {
+	case intent.KindDenoise:
+		if !op.Ranged() {
+			return false, nil
+		}
+		rs, err := ranges()
+		if err != nil {
+			return true, err
+		}
+		tr.denoiseIn = append(tr.denoiseIn, rs...)
+		tr.denoiseInOpts = engine.DenoiseOptions{Strength: op.Strength, Model: op.Model}
 	case intent.KindChannels:
 		tr.effects.Channels = op.Channels
 	case intent.KindBalance:
@@ -150,6 +160,9 @@ func (tr *track) tempos(keep []engine.Range, offset float64) []engine.Tempo {
 // effectsFx lists the effects for the timeline summary.
 func (tr *track) effectsFx() []string {
 	var fx []string
+	if n := len(tr.denoiseIn); n > 0 {
+		fx = append(fx, fmt.Sprintf("denoised in %d range(s)", n))
+	}
 	f := tr.effects
 	switch f.Channels {
 	case 1:
@@ -189,14 +202,28 @@ func (tr *track) effectsFx() []string {
 // withEffects runs the effects pass when the track has effects and
 // returns the source Process should read, a cleanup and notes.
 func (b *Backend) withEffects(ctx context.Context, tr *track, src *engine.MediaInfo, offset float64) (*engine.MediaInfo, func(), []string, error) {
-	if !tr.effects.Active() {
-		return src, func() {}, nil, nil
+	var notes []string
+	cleanup := func() {}
+	if len(tr.denoiseIn) > 0 {
+		var rs []engine.Range
+		for _, r := range tr.denoiseIn {
+			rs = append(rs, engine.Range{Start: r.Start + offset, End: r.End + offset})
+		}
+		out, remove, n, err := b.eng.DenoiseRanges(ctx, src, tr.denoiseInOpts, rs)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		src, cleanup, notes = out, remove, n
 	}
-	out, remove, notes, err := b.eng.ApplyEffects(ctx, src, tr.effectsIn(offset))
+	if !tr.effects.Active() {
+		return src, cleanup, notes, nil
+	}
+	out, remove, n, err := b.eng.ApplyEffects(ctx, src, tr.effectsIn(offset))
 	if err != nil {
+		cleanup()
 		return nil, nil, nil, err
 	}
-	return out, remove, notes, nil
+	return out, func() { remove(); cleanup() }, append(notes, n...), nil
 }
 
 // withSpeed changes the speed of the rendered audio at path when the

@@ -116,3 +116,41 @@ func TestTrimEdgesThroughEdit(t *testing.T) {
 		}
 	}
 }
+
+// TestDenoiseRangeThroughEdit: "denoise 0:00.5-0:01.5" after a cut of the
+// first second denoises source 1.5-2.5 s only.
+func TestDenoiseRangeThroughEdit(t *testing.T) {
+	b, dir := newBackend(t)
+	ctx := context.Background()
+	a := filepath.Join(dir, "noise.wav")
+	n := testmedia.Noise(testmedia.Pink, 5*testmedia.Rate, 4)
+	for i := range n {
+		n[i] *= 0.1
+	}
+	if err := testmedia.WriteWAV(a, n, testmedia.Rate, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Upload(ctx, backend.UploadRequest{Paths: []string{a}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{"cut the first second", "denoise 0:00.5-0:01.5"} {
+		if _, err := b.Edit(ctx, backend.EditRequest{Instruction: in}); err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+	}
+	job, err := b.Export(ctx, backend.ExportRequest{Format: "wav", Wait: time.Minute})
+	if err != nil || job.Status != backend.JobCompleted {
+		t.Fatalf("export %+v %v", job, err)
+	}
+	y, err := testmedia.ReadPCM(ctx, b.eng.FFmpeg(), job.Path, testmedia.Rate, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(v []float32, s, e float64) float64 { return testmedia.RMSdB(v[int(s*testmedia.Rate):int(e*testmedia.Rate)]) }
+	in := at(n, 1.6, 2.4) - at(y, 0.6, 1.4)
+	out := at(n, 3, 4.5) - at(y, 2, 3.5)
+	t.Logf("in range %.1f dB quieter, outside %.2f dB", in, out)
+	if in < 3 || math.Abs(out) > 0.1 {
+		t.Errorf("range denoise: in %.1f dB, outside %.2f dB", in, out)
+	}
+}

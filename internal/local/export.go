@@ -601,7 +601,7 @@ func (b *Backend) render(ctx context.Context, jb *job, p *exportPlan) (*engine.O
 		}
 	}
 	needAudio := p.mix.active() || synced || !p.wholeKeep || chain.Denoise != nil || chain.Silence != nil || chain.Loudness != nil ||
-		chain.GainDB != 0 || chain.FadeIn > 0 || chain.FadeOut > 0 || tr.effects.Active() || len(tr.speed) > 0
+		chain.GainDB != 0 || chain.FadeIn > 0 || chain.FadeOut > 0 || tr.effects.Active() || len(tr.speed) > 0 || len(tr.denoiseIn) > 0
 	report := map[string]float64{}
 	notes := append([]string(nil), p.notes...)
 	enc := engine.EncodeOptions{Source: p.picture, Format: p.format, Quality: p.quality, Width: p.w, Height: p.h, Title: p.title, OutputPath: p.output,

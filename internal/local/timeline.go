@@ -58,6 +58,9 @@ type track struct {
 	// EQ, hum...), speed the speed changes rendered after it.
 	effects engine.Effects
 	speed   []speedOp
+	// denoiseIn are source ranges denoised alone ("denoise 0:10-0:20").
+	denoiseIn     []engine.Range
+	denoiseInOpts engine.DenoiseOptions
 }
 
 // timeline is a session's media with their folded edits.
