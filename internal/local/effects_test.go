@@ -146,7 +146,9 @@ func TestDenoiseRangeThroughEdit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	at := func(v []float32, s, e float64) float64 { return testmedia.RMSdB(v[int(s*testmedia.Rate):int(e*testmedia.Rate)]) }
+	at := func(v []float32, s, e float64) float64 {
+		return testmedia.RMSdB(v[int(s*testmedia.Rate):int(e*testmedia.Rate)])
+	}
 	in := at(n, 1.6, 2.4) - at(y, 0.6, 1.4)
 	out := at(n, 3, 4.5) - at(y, 2, 3.5)
 	t.Logf("in range %.1f dB quieter, outside %.2f dB", in, out)
