@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -271,5 +272,46 @@ func TestOrphansOnlyOfDeadOwners(t *testing.T) {
 	b = open()
 	if s := status("job_live"); s != backend.JobFailed {
 		t.Fatalf("after its owner died the job is %s", s)
+	}
+}
+
+// Exports without output_path from several sessions at once, all of a
+// file with the same name: every one writes its own file.
+func TestParallelExportsDistinctNames(t *testing.T) {
+	b, dir := newJobBackend(t, JobOptions{MaxQueued: 64})
+	ctx := context.Background()
+	f := toneFile(t, dir, "same.wav", 1)
+	var sessions []string
+	for range 5 {
+		up, err := b.Upload(ctx, backend.UploadRequest{Paths: []string{f}, NewSession: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sessions = append(sessions, up.SessionID)
+	}
+	const n = 40
+	jobs := make([]*backend.Job, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			jobs[i], errs[i] = b.Export(ctx, backend.ExportRequest{SessionID: sessions[i%len(sessions)], Format: "wav", Wait: time.Hour})
+		}(i)
+	}
+	wg.Wait()
+	paths := map[string]bool{}
+	for i, j := range jobs {
+		if errs[i] != nil || j.Status != backend.JobCompleted {
+			t.Fatalf("export %d: %+v %v", i, j, errs[i])
+		}
+		if st, err := os.Stat(j.Path); err != nil || st.Size() == 0 {
+			t.Fatalf("export %d: %s: %v", i, j.Path, err)
+		}
+		paths[j.Path] = true
+	}
+	if len(paths) != n {
+		t.Fatalf("%d exports wrote %d distinct files", n, len(paths))
 	}
 }
