@@ -198,6 +198,14 @@ type clauseResult struct {
 	independent bool
 }
 
+// vagueRe is a comparative change ("quieter than before", "shorter"),
+// partRe a part of the programme named without times ("the intro").
+var (
+	vagueRe     = regexp.MustCompile(`\b(?:quieter|louder|softer|lower|higher|shorter|longer)\b|\bturn(?:ed)? (?:it |the music )?(?:down|up)\b|调低|调高|小一点|大一点|更短|更长`)
+	partRe      = regexp.MustCompile(`\b(?:intro|outro|opening|ending)\b|片头|片尾|开头|结尾`)
+	hasNumberRe = regexp.MustCompile(`[0-9０-９]|百分之|[一二三四五六七八九十两半]|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|half|quarter)\b`)
+)
+
 func refuse(reason string, independent bool) clauseResult {
 	return clauseResult{outcome: OutRefused, reason: reason, independent: independent}
 }
@@ -212,6 +220,16 @@ func parseClause(c string) clauseResult {
 		head, tail = c[:loc[0]], c[loc[0]:]
 	}
 	var r clauseResult
+	if vagueRe.MatchString(head) && !hasNumberRe.MatchString(strings.NewReplacer("一点", "", "一下", "").Replace(head)) {
+		// "the outro music is quieter than before", "the intro is
+		// shorter": a change with no amount and no times would be a guess.
+		if musicRe.MatchString(head) {
+			return refuse("say the music's level, e.g. \"music at 20%\" or \"music at -18 dB\"", true)
+		}
+		if partRe.MatchString(head) {
+			return refuse("no time range given: say which part and how, e.g. \"cut 0:05-0:12\"", true)
+		}
+	}
 	if ops := parseMultitrack(c); len(ops) > 0 {
 		return clauseResult{outcome: OutOps, ops: ops, export: exportStrongRe.MatchString(head)}
 	}
