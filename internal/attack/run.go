@@ -136,7 +136,7 @@ func RunCase(ctx context.Context, bin, parent string, c Case) Outcome {
 		o.Held = true
 		return o
 	}
-	o.Detail = errors.Join(errs...).Error()
+	o.Detail = strings.ReplaceAll(errors.Join(errs...).Error(), sb.Dir, "<sandbox>")
 	return o
 }
 
