@@ -273,7 +273,23 @@ func limitCases() []Case {
 	}
 	up("sample-rate-1Hz", func() []byte { return WAV(1, 1, make([]byte, 400000), 400000) })
 	up("sample-rate-100Hz", func() []byte { return WAV(100, 1, make([]byte, 400000), 400000) })
-	up("lying-duration-74h", func() []byte { return WAV(8000, 1, make([]byte, 16000), 0xFFFFFF00) })
+	// A WAV header that claims 74 hours is read by ffprobe as the second
+	// it holds, so the duration limit is proven with its setting: a 3 s
+	// file against a 2 s limit.
+	out = append(out, stdio(Case{Name: "limits/duration-over-setting", Category: CatLimits, Item: "item 8", Run: func(e *E) error {
+		_, c, err := e.Start("AUDIOEDIT_MAX_DURATION=2s")
+		if err != nil {
+			return err
+		}
+		r, err := e.Tool(c, "upload", map[string]any{"paths": []string{filepath.Join(e.SB.In, "long.wav")}})
+		if err := refused("upload of 3 s against AUDIOEDIT_MAX_DURATION=2s", r, err); err != nil {
+			return err
+		}
+		if !strings.Contains(r.Text, "AUDIOEDIT_MAX_DURATION") {
+			return fmt.Errorf("the refusal does not name the setting: %s", tail(r.Text, 200))
+		}
+		return nil
+	}})...)
 	out = append(out, stdio(Case{Name: "limits/51-files-per-session", Category: CatLimits, Item: "item 8", Run: func(e *E) error {
 		var ps []string
 		for i := range 51 {

@@ -163,7 +163,11 @@ func Markdown(outs []Outcome, f Figures) string {
 	var peak int64
 	for _, o := range byCat[CatHTTP] {
 		peak = max(peak, o.PeakRSS)
-		fmt.Fprintf(&b, "| `%s` | %.1f MiB | %s |\n", o.Name, float64(o.PeakRSS)/(1<<20), yes(o.Held))
+		rss := fmt.Sprintf("%.1f MiB", float64(o.PeakRSS)/(1<<20))
+		if o.PeakRSS == 0 {
+			rss = "exited at start"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", o.Name, rss, yes(o.Held))
 	}
 	fmt.Fprintf(&b, "| **largest** | **%.1f MiB** | |\n\n", float64(peak)/(1<<20))
 
