@@ -17,7 +17,6 @@ import (
 // through in docs/RELIABILITY.md. Remove an entry when its fix lands: the
 // case then fails CI if the attack gets through again.
 var notYetFixed = map[string]string{
-	"parallel/20-exports-distinct-files":       "item 6, parallel exports: calls beyond mcp-go's 5 stdio workers wait past a client's timeout",
 	"swap/output-folder-setting-during-export": "item 3, the output folder (AUDIOEDIT_OUTPUT_DIR) swapped for a symlink during an export",
 }
 
