@@ -35,6 +35,10 @@ type Effects struct {
 	Mute, Bleep []Range
 	// Gains change the level of source ranges.
 	Gains []RangeGain
+	// Breaths lowers breaths between phrases (detected, see DetectBreaths).
+	Breaths bool
+	// breaths are the detected ranges, set by ApplyEffects.
+	breaths []Range
 }
 
 // EQ is an equalizer preset.
@@ -53,7 +57,7 @@ type RangeGain struct {
 // Active reports whether any effect is set.
 func (f Effects) Active() bool {
 	return f.Channels != 0 || f.Pan != 0 || f.Equalize || f.Hum || len(f.EQ) > 0 || f.Level ||
-		len(f.Mute) > 0 || len(f.Bleep) > 0 || len(f.Gains) > 0
+		len(f.Mute) > 0 || len(f.Bleep) > 0 || len(f.Gains) > 0 || f.Breaths
 }
 
 // hum notch: harmonics notched and the notch width (Hz).
@@ -126,6 +130,9 @@ func effectsGraph(f Effects, inCh, rate int, mainsHz float64, gains []float64) (
 		for k := 1; k <= humHarmonics && float64(k)*mainsHz < float64(rate)/2; k++ {
 			chain = append(chain, "bandreject=f="+fnum(float64(k)*mainsHz)+":t=h:w="+fnum(humWidthHz))
 		}
+	}
+	if len(f.breaths) > 0 {
+		chain = append(chain, breathVolume(f.breaths))
 	}
 	for _, q := range f.EQ {
 		s, err := eqFilter(q)
@@ -209,6 +216,13 @@ func (e *Engine) ApplyEffects(ctx context.Context, src *MediaInfo, f Effects) (o
 	case f.Pan != 0:
 		p := math.Max(-1, math.Min(1, f.Pan))
 		gains = []float64{math.Min(1, 1-p), math.Min(1, 1+p)}
+	}
+	if f.Breaths {
+		f.breaths, err = e.detectBreaths(ctx, src.Path)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		notes = append(notes, breathNote(f.breaths))
 	}
 	graph, outCh, err := effectsGraph(f, inCh, rate, mains, gains)
 	if err != nil {

@@ -284,7 +284,7 @@ func Capabilities() []string {
 		`level speakers: "make both speakers equally loud" / "让两个人的音量一致"`,
 		`mute a range: "mute 1:00-1:05" / "静音1:00到1:05"`,
 		`bleep a range: "bleep 0:42-0:43" / "哔掉0:42到0:43"`,
-		`remove breaths (understood, not rendered by the local engine yet): "remove breaths" / "去除呼吸声"`,
+		`lower breaths between phrases (detected, -20 dB, timing kept): "remove breaths" / "去除呼吸声"`,
 	}, multitrackCapabilities...)
 }
 

@@ -57,6 +57,8 @@ func (tr *track) applyEffect(op intent.Op) (ok bool, err error) {
 		tr.effects.EQ = append(tr.effects.EQ, engine.EQ{Preset: op.Preset, GainDB: op.GainDB, FreqHz: op.FreqHz})
 	case intent.KindLevel:
 		tr.effects.Level = true
+	case intent.KindBreaths:
+		tr.effects.Breaths = true
 	case intent.KindMute, intent.KindBleep:
 		rs, err := ranges()
 		if err != nil {
@@ -183,6 +185,9 @@ func (tr *track) effectsFx() []string {
 	}
 	if f.Level {
 		fx = append(fx, "speakers levelled")
+	}
+	if f.Breaths {
+		fx = append(fx, "breaths lowered")
 	}
 	if n := len(f.Mute); n > 0 {
 		fx = append(fx, fmt.Sprintf("%d range(s) muted", n))

@@ -156,3 +156,62 @@ func TestDenoiseRangeThroughEdit(t *testing.T) {
 		t.Errorf("range denoise: in %.1f dB, outside %.2f dB", in, out)
 	}
 }
+
+// TestBreathsThroughEdit: "remove breaths" is rendered by export: the
+// breaths drop by 12 dB or more, the speech stays within 0.5 dB, the
+// length is kept and the job notes say how many breaths were lowered.
+func TestBreathsThroughEdit(t *testing.T) {
+	testmedia.RequireEspeak(t)
+	b, dir := newBackend(t)
+	ctx := context.Background()
+	x, segs, err := testmedia.Speech(ctx, testmedia.SpeechOptions{
+		Phrases: []string{"She sells sea shells by the sea shore.", "Welcome back to the podcast.", "Listeners hear every click and hiss."},
+		Pauses:  []float64{1.2}, LeadIn: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	breaths := testmedia.AddBreaths(x, segs, 25, 11)
+	if len(breaths) != 2 {
+		t.Fatalf("%d breaths inserted, want 2", len(breaths))
+	}
+	a := filepath.Join(dir, "voice.wav")
+	if err := testmedia.WriteWAV(a, x, testmedia.Rate, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Upload(ctx, backend.UploadRequest{Paths: []string{a}}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.Edit(ctx, backend.EditRequest{Instruction: "remove breaths"})
+	if err != nil || strings.HasPrefix(res.Message, "I did not apply") {
+		t.Fatalf("edit: %+v %v", res, err)
+	}
+	job, err := b.Export(ctx, backend.ExportRequest{Format: "wav", Wait: time.Minute})
+	if err != nil || job.Status != backend.JobCompleted {
+		t.Fatalf("export %+v %v", job, err)
+	}
+	if !strings.Contains(strings.Join(job.Notes, " "), "2 breath(s)") {
+		t.Errorf("job notes %q: want 2 breaths", job.Notes)
+	}
+	y, err := testmedia.ReadPCM(ctx, b.eng.FFmpeg(), job.Path, testmedia.Rate, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := len(y) - len(x); d < -testmedia.Rate/100 || d > testmedia.Rate/100 {
+		t.Fatalf("length %d samples, want %d", len(y), len(x))
+	}
+	for _, g := range breaths {
+		s := []testmedia.Segment{g}
+		if drop := testmedia.EnergyDB(x, testmedia.Rate, s) - testmedia.EnergyDB(y, testmedia.Rate, s); drop < 12 {
+			t.Errorf("breath %.2f-%.2f s lowered %.1f dB, want >= 12", g.Start, g.End, drop)
+		}
+	}
+	for _, g := range segs {
+		s := []testmedia.Segment{g}
+		if d := testmedia.EnergyDB(y, testmedia.Rate, s) - testmedia.EnergyDB(x, testmedia.Rate, s); math.Abs(d) >= 0.5 {
+			t.Errorf("speech %.2f-%.2f s changed %.2f dB", g.Start, g.End, d)
+		}
+	}
+	if st, _ := b.State(ctx, ""); !strings.Contains(st.Summary, "breaths lowered") {
+		t.Errorf("summary %q", st.Summary)
+	}
+}
