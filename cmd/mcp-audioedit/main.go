@@ -158,9 +158,18 @@ func transportName(cmd string) string {
 	return "stdio"
 }
 
+// stdioWorkers is how many tool calls the stdio server runs at once.
+const stdioWorkers = 64 // mcp-go caps it at 100
+
 // serveStdio serves MCP on stdin/stdout until stdin closes or ctx ends.
 func serveStdio(ctx context.Context, s *server.MCPServer, log *zap.Logger) error {
+	// mcp-go runs tool calls on 5 workers by default, and a call that waits
+	// (an export's wait_seconds, a URL upload) keeps its worker meanwhile:
+	// five waits queued every other call behind them. Waiting is cheap (the
+	// render queue bounds the real work: AUDIOEDIT_MAX_JOBS), so give calls
+	// enough workers that a quick state or edit never waits behind them.
 	stdio := server.NewStdioServer(s)
+	server.WithWorkerPoolSize(stdioWorkers)(stdio)
 	stdio.SetErrorLogger(zap.NewStdLog(log))
 	err := stdio.Listen(ctx, os.Stdin, os.Stdout)
 	if err != nil && !errors.Is(err, context.Canceled) {
