@@ -17,7 +17,6 @@ import (
 // through in docs/RELIABILITY.md. Remove an entry when its fix lands: the
 // case then fails CI if the attack gets through again.
 var notYetFixed = map[string]string{
-	"swap/output-folder-setting-during-export": "item 3, the output folder (AUDIOEDIT_OUTPUT_DIR) swapped for a symlink during an export",
 }
 
 // TestAttacks runs every attack of the hostile-input suite against the

@@ -70,7 +70,7 @@ func (r Roots) inRoot(path string, fn func(rt *os.Root, rel string) error) error
 	if err != nil {
 		return err
 	}
-	rt, err := os.OpenRoot(root)
+	rt, err := openRoot(root)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func (r Roots) openDir(dir string) (*os.Root, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt, err := os.OpenRoot(root)
+	rt, err := openRoot(root)
 	if err != nil {
 		return nil, err
 	}
@@ -238,4 +238,30 @@ func MkdirTemp(dir, suffix string) (string, error) {
 func CreateTemp(dir, suffix string) (*os.File, error) {
 	f, err := os.CreateTemp(dir, TempPrefix+strconv.Itoa(os.Getpid())+"-*"+suffix)
 	return f, NoSpace(err, dir)
+}
+
+// openRoot opens a root folder. os.OpenRoot follows links in the root's
+// own path, and roots are resolved to link-free paths when they are set
+// (ParseRoots), so a root whose path is a link now, or names another
+// folder than the one opened, was swapped after start: refused.
+func openRoot(root string) (*os.Root, error) {
+	rt, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, err
+	}
+	opened, err := rt.Stat(".")
+	if err != nil {
+		rt.Close()
+		return nil, err
+	}
+	now, err := os.Lstat(root)
+	if err != nil {
+		rt.Close()
+		return nil, err
+	}
+	if now.Mode()&fs.ModeSymlink != 0 || !os.SameFile(opened, now) {
+		rt.Close()
+		return nil, fmt.Errorf("%w: the folder %s was replaced by a link after the server started; nothing was read or written there", ErrOutsideRoots, root)
+	}
+	return rt, nil
 }
