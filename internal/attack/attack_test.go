@@ -16,8 +16,7 @@ import (
 // generator (make reliability) still runs them and counts them as got
 // through in docs/RELIABILITY.md. Remove an entry when its fix lands: the
 // case then fails CI if the attack gets through again.
-var notYetFixed = map[string]string{
-}
+var notYetFixed = map[string]string{}
 
 // TestAttacks runs every attack of the hostile-input suite against the
 // real binary (built with -race when this test is) as an assertion:
