@@ -230,7 +230,7 @@ func TestStdioBinary(t *testing.T) {
 		got = append(got, tl.(map[string]any)["name"].(string))
 	}
 	sort.Strings(got)
-	if strings.Join(got, ",") != "credits,edit,export,export_status,state,upload" {
+	if strings.Join(got, ",") != "credits,edit,export,export_status,preview,state,upload" {
 		t.Errorf("tools = %v", got)
 	}
 	res := p.send("tools/call", map[string]any{"name": "credits", "arguments": map[string]any{}}, false)
