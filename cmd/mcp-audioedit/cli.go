@@ -214,6 +214,12 @@ func runEdit(ctx context.Context, cfg *config.Config, getenv config.Getenv, args
 			}
 			return fmt.Errorf("edit: %q was not applied as an edit: %s", instr, msg)
 		}
+		if len(res.Refused) > 0 {
+			// A terminal run renders once, unattended: a partly refused
+			// instruction would be a partial edit written silently.
+			first, _, _ := strings.Cut(strings.TrimSpace(res.Message), "\n")
+			return fmt.Errorf("edit: %s Nothing was written: rephrase the instruction and run again", first)
+		}
 		for _, ap := range res.Applied {
 			p.line("applied: " + ap)
 		}

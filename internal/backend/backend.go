@@ -139,6 +139,9 @@ type EditResult struct {
 	ToolCalls int `json:"tool_calls,omitempty"`
 	// Notes are caveats (a fallback taken, a timeline lost).
 	Notes []string `json:"notes,omitempty"`
+	// Refused lists the clauses not applied, each with why ("'boost the
+	// bass' (no EQ yet)"); Message's first line says the same.
+	Refused []string `json:"refused,omitempty"`
 }
 
 // HistoryEntry is one edit in a session's history.

@@ -175,6 +175,9 @@ func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.E
 	var line []string
 	if r := plan.RefusalLine(); r != "" {
 		line = append(line, r)
+		for _, x := range plan.Refused {
+			res.Refused = append(res.Refused, fmt.Sprintf("'%s' (%s)", x.Clause, x.Reason))
+		}
 	}
 	line = append(line, "Applied: "+strings.Join(res.Applied, "; ")+".")
 	res.Notes = append(res.Notes, after.skipped...)
