@@ -72,12 +72,10 @@ func (r Roots) Check(path string) (string, error) {
 		}
 	}
 	p := canonical(path)
-	for _, root := range r {
-		if p == root || strings.HasPrefix(p, strings.TrimSuffix(root, string(filepath.Separator))+string(filepath.Separator)) {
-			return p, nil
-		}
+	if r.Holds(p) {
+		return p, nil
 	}
-	return "", fmt.Errorf("%w: %s is not under %s; move the file there or add its folder to AUDIOEDIT_ROOTS", ErrOutsideRoots, path, strings.Join(r, string(filepath.ListSeparator)))
+	return "", &OutsideError{Path: path, Roots: r}
 }
 
 // TempFile creates a temp file beside final (same folder, so the rename

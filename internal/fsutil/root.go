@@ -43,7 +43,7 @@ func (r Roots) rootFor(path string) (root, rel string, err error) {
 		}
 	}
 	if root == "" {
-		return "", "", fmt.Errorf("%w: %s is not under %s; move the file there or add its folder to AUDIOEDIT_ROOTS", ErrOutsideRoots, path, strings.Join(r, string(filepath.ListSeparator)))
+		return "", "", &OutsideError{Path: path, Roots: r}
 	}
 	rel, err = filepath.Rel(root, path)
 	return root, rel, err
