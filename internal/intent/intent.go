@@ -189,6 +189,9 @@ type ExportRequest struct {
 	Format     string `json:"format,omitempty"`     // mp4 mov mkv webm mp3 wav m4a aac; "" = default
 	File       string `json:"file,omitempty"`       // the file named (Plan.Target)
 	Resolution string `json:"resolution,omitempty"` // "1080p", "720p", "4k", "1080x1920"
+	// Each: "process each file separately" / 分别处理每个文件: one render
+	// per file of the session, as file= does, nothing combined.
+	Each bool `json:"each,omitempty"`
 }
 
 // Refusal is a clause not applied.
@@ -533,6 +536,9 @@ func (p Plan) Compact() string {
 			if kv[1] != "" {
 				f = append(f, kv[0]+"="+kv[1])
 			}
+		}
+		if e.Each {
+			f = append(f, "each")
 		}
 		b.WriteString(" export{" + strings.Join(f, ",") + "}")
 	}

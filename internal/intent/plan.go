@@ -137,6 +137,7 @@ func Parse(text string) Plan {
 			if r.resolution != "" {
 				p.Export.Resolution = r.resolution
 			}
+			p.Export.Each = p.Export.Each || r.each
 		}
 		if r.outcome != OutOps && r.outcome != OutRefused && editWordRe.MatchString(c) && !r.export {
 			route = false
@@ -196,6 +197,7 @@ type clauseResult struct {
 	command     Action
 	reason      string
 	independent bool
+	each        bool // "process each file separately"
 }
 
 // vagueRe is a comparative change ("quieter than before", "shorter"),
@@ -210,10 +212,31 @@ func refuse(reason string, independent bool) clauseResult {
 	return clauseResult{outcome: OutRefused, reason: reason, independent: independent}
 }
 
+// eachRe asks for one render per file: "process each file separately",
+// "export every clip on its own", "handle the files one by one",
+// 分别处理每个文件, 每个文件单独导出. It is read before the negation split,
+// as 分别 holds 别.
+var eachRe = regexp.MustCompile(`(?:\b(?:process|export|render|handle|edit|treat|do|save|output|clean)\w*\s+)?(?:\b(?:each|every)\s+(?:single\s+)?|\b(?:all\s+)?(?:the\s+|of the\s+)?)(?:files?|clips?|recordings?|videos?|tracks?|ones?)\s+(?:separately|individually|independently|on (?:its|their) own|by (?:itself|themselves)|(?:one|1) (?:by|at a) (?:one|1|time))\b|(?:分别|逐个|单独|各自|分开)(?:处理|导出|渲染|输出)(?:每个|各个|所有)?(?:文件|素材|音频|视频)?|(?:每个|各个|所有)(?:文件|素材|音频|视频)(?:都)?(?:分别|单独|各自|逐个|分开)(?:处理|导出|渲染|输出)?`)
+
 // parseClause turns one normalized clause into its outcome.
 func parseClause(c string) clauseResult {
 	if politeRe.MatchString(c) {
 		return clauseResult{outcome: OutPolite}
+	}
+	if loc := eachRe.FindStringIndex(c); loc != nil {
+		// One render per file, with whatever else the clause says.
+		r := clauseResult{outcome: OutExport}
+		if rest := strings.TrimSpace(c[:loc[0]] + " " + c[loc[1]:]); rest != "" && !politeRe.MatchString(rest) {
+			r = parseClause(rest)
+			if r.outcome == OutPolite || r.outcome == OutCommand {
+				r = clauseResult{outcome: OutExport}
+			}
+		}
+		if r.outcome == OutRefused || r.outcome == OutNoExport {
+			return r
+		}
+		r.export, r.each = true, true
+		return r
 	}
 	head, tail := c, ""
 	if loc := negRe.FindStringIndex(c); loc != nil {

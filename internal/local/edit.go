@@ -56,6 +56,13 @@ func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.E
 	case intent.ActionUpload:
 		return nil, backend.Userf("to add a file, call the upload tool with its absolute path (paths) or a URL (urls)")
 	case intent.ActionExport:
+		if plan.Export != nil && plan.Export.Each {
+			sid, msg, notes, err := b.exportEach(ctx, exportRequest(req.SessionID, plan.Export))
+			if err != nil {
+				return nil, err
+			}
+			return &backend.EditResult{SessionID: sid, Action: string(act), Message: msg, Notes: notes}, nil
+		}
 		job, err := b.Export(ctx, exportRequest(req.SessionID, plan.Export))
 		if err != nil {
 			return nil, err
@@ -192,6 +199,19 @@ func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.E
 		}
 		unlock() // Export takes the lock itself
 		locked = false
+		if ex.Each {
+			_, msg, notes, err := b.exportEach(ctx, r)
+			if err != nil {
+				msg, _ = backend.UserMessage(err)
+				if msg == "" {
+					return nil, err
+				}
+				msg = "The edits are recorded, but the export did not start: " + msg
+			}
+			res.Notes = append(res.Notes, notes...)
+			res.Message = strings.Join(append(line, msg), " ")
+			return res, nil
+		}
 		job, err := b.Export(ctx, r)
 		if err != nil {
 			if msg, ok := backend.UserMessage(err); ok {
@@ -208,6 +228,51 @@ func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.E
 	}
 	res.Message = strings.Join(line, " ")
 	return res, nil
+}
+
+// exportEach renders each file of the session on its own ("process each
+// file separately"), as file= does: one job per audio or video file,
+// nothing combined. A recording synced to a video renders with its video.
+// It returns the session, the message (one sentence per file) and the
+// jobs' notes; it fails only when no job started.
+func (b *Backend) exportEach(ctx context.Context, req backend.ExportRequest) (string, string, []string, error) {
+	sess, err := b.session(ctx, req.SessionID, false)
+	if err != nil {
+		return "", "", nil, err
+	}
+	tl, _, err := b.build(ctx, sess.ID)
+	if err != nil {
+		return "", "", nil, err
+	}
+	var parts, notes []string
+	started, failed := 0, 0
+	for _, tr := range tl.tracks {
+		if tr.item.Info.Kind == "image" || tr.syncedTo != nil {
+			continue
+		}
+		r := req
+		r.SessionID, r.File = sess.ID, tr.item.ID
+		job, err := b.Export(ctx, r)
+		if err != nil {
+			msg, ok := backend.UserMessage(err)
+			if !ok {
+				return "", "", nil, err
+			}
+			failed++
+			parts = append(parts, fmt.Sprintf("%s: not exported: %s", tr.item.Name, msg))
+			continue
+		}
+		started++
+		parts = append(parts, tr.item.Name+": "+jobMessage(job))
+		notes = append(notes, job.Notes...)
+	}
+	switch {
+	case started == 0 && failed > 0:
+		return "", "", nil, backend.Userf("no file was exported. %s", strings.Join(parts, " "))
+	case started == 0:
+		return "", "", nil, backend.Userf("there is nothing to export: upload an audio or video file first")
+	}
+	return sess.ID, fmt.Sprintf("Each file exported on its own (%d of %d started). %s", started, len(parts), strings.Join(parts, " ")), notes, nil
 }
 
 // startSession starts a new, empty session and makes it the client's

@@ -539,6 +539,9 @@ func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.E
 		}
 		return &backend.EditResult{SessionID: st.SessionID, Action: string(action), Message: st.Summary, Summary: st.Summary}, nil
 	case intent.ActionExport:
+		if plan.Export != nil && plan.Export.Each {
+			break // "process each file separately": the cloud's agent decides how
+		}
 		ex := backend.ExportRequest{SessionID: req.SessionID, Wait: DefaultEditExportWait}
 		if e := plan.Export; e != nil {
 			ex.Format, ex.File, ex.Resolution = e.Format, e.File, e.Resolution
