@@ -120,7 +120,7 @@ func (b *Backend) CancelJob(ctx context.Context, jobID string) (*backend.Job, er
 		}
 		return j, nil
 	}
-	const why = "the export was cancelled on request (export_status with cancel: true): export again to render"
+	const why = "the export was cancelled on request (export_status with cancel: true, or tasks/cancel): export again to render"
 	for i, q := range b.queue {
 		if q == jb { // never started: end it here
 			b.queue = append(b.queue[:i:i], b.queue[i+1:]...)

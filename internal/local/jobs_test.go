@@ -1,12 +1,10 @@
 package local
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -39,34 +37,6 @@ func newJobBackend(t *testing.T, jobs JobOptions) (*Backend, string) {
 	}
 	t.Cleanup(func() { b.Close(); st.Close() })
 	return b, dir
-}
-
-// ffmpegChildren lists the ffmpeg processes this test process started
-// that still run.
-func ffmpegChildren(t *testing.T) []int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Skip("no /proc to list child processes")
-	}
-	var out []int
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		i := bytes.LastIndexByte(b, ')')
-		f := strings.Fields(string(b[i+1:]))
-		comm := string(b[bytes.IndexByte(b, '(')+1 : i])
-		if len(f) > 1 && f[1] == strconv.Itoa(os.Getpid()) && comm == "ffmpeg" && f[0] != "Z" {
-			out = append(out, pid)
-		}
-	}
-	return out
 }
 
 // waitRendering polls until the job has made progress, so it is inside
@@ -141,7 +111,7 @@ func TestRenderQueueCapAndCancel(t *testing.T) {
 	if took > 30*time.Second { // generous: the promise is about 1 s
 		t.Errorf("cancelling took %v", took)
 	}
-	if kids := ffmpegChildren(t); len(kids) > 0 {
+	if kids := testmedia.FFmpegChildren(t); len(kids) > 0 {
 		t.Fatalf("ffmpeg still runs after the cancel: pids %v", kids)
 	}
 	if _, err := os.Stat(a.Path); err == nil {

@@ -65,7 +65,12 @@ func export(d *deps) Tool {
 		annotations("Export", d.caps.Export),
 		mcp.WithTaskSupport(mcp.TaskSupportOptional), // tasks.go
 	)
-	return Tool{Def: def, Handler: typed(d, def, func(ctx context.Context, in ExportInput, raw map[string]json.RawMessage) (*mcp.CallToolResult, error) {
+	return Tool{Def: def, Handler: typed(d, def, func(ctx context.Context, in ExportInput, raw map[string]json.RawMessage) (res *mcp.CallToolResult, _ error) {
+		if inTask(ctx) { // a task runs to the end, detached from its request: tasks.go
+			tctx, release := exportTasks.claim(ctx)
+			defer func() { release(res) }()
+			ctx = tctx
+		}
 		req := backend.ExportRequest{
 			SessionID: in.SessionID, Format: strings.ToLower(in.Format), Quality: strings.ToLower(in.Quality),
 			Resolution: in.Resolution, File: in.File, Wait: waitFor(in.WaitSeconds, raw), Overwrite: in.Overwrite,
@@ -77,10 +82,8 @@ func export(d *deps) Tool {
 			}
 			req.OutputPath = abs
 		}
-		if inTask(ctx) { // a task runs to the end, detached from its request: tasks.go
-			tctx, release := exportTasks.claim(ctx)
-			defer release()
-			ctx, req.Wait = tctx, 0
+		if inTask(ctx) {
+			req.Wait = 0
 		}
 		job, err := d.b.Export(ctx, req)
 		if err == nil && inTask(ctx) {

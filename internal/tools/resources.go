@@ -86,7 +86,7 @@ func (x *extras) serverOptions(hooks *server.Hooks) []server.ServerOption {
 		server.WithResourceCapabilities(true, true),
 		server.WithPromptCapabilities(false),
 		server.WithTaskCapabilities(true, true, true),
-		server.WithTaskHooks(exportTasks.hooks()),
+		server.WithTaskHooks(exportTasks.hooks(hooks)),
 		server.WithToolHandlerMiddleware(x.middleware),
 	}
 }

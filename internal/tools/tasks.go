@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"go.uber.org/zap"
 
@@ -19,10 +20,17 @@ import (
 // wait_seconds and export_status.
 //
 // mcp-go runs a task under the context of the request that created it,
-// which the stdio transport cancels as soon as the create result is sent;
-// so the render runs detached from it, and tasks/cancel reaches it through
-// the task hooks: each export task of a client is paired, in creation
-// order, with the export its handler starts.
+// which the transports cancel as soon as the create result is sent; so the
+// render runs detached from it, and tasks/cancel reaches it through the
+// task hooks. mcp-go does not tell the handler its task id, so the task is
+// found by its request: the task-created hook and the handler see the same
+// per-request *server.RequestProtocolInfo in their contexts (mcp-go makes
+// one for every request), which pairs them exactly however many exports
+// start at once.
+//
+// tasks/cancel is answered once the render has stopped (no ffmpeg left, no
+// partial file), and tasks/result of a cancelled export says so in its
+// first line (mcp-go itself would return no content).
 
 type taskKey struct{}
 
@@ -32,53 +40,150 @@ func withTask(ctx context.Context) context.Context { return context.WithValue(ct
 // inTask reports whether the call runs as an MCP task.
 func inTask(ctx context.Context) bool { v, _ := ctx.Value(taskKey{}).(bool); return v }
 
-// taskJobs pairs export tasks with their renders.
+// taskStopWait bounds how long tasks/cancel and tasks/result wait for a
+// cancelled render to stop.
+const taskStopWait = 30 * time.Second
+
+// keepEnded is how many finished export tasks are remembered (for
+// tasks/result of a cancelled one).
+const keepEnded = 256
+
+// exportTask is one export running as a task.
+type exportTask struct {
+	claimed   bool
+	cancelled bool               // tasks/cancel came
+	cancel    context.CancelFunc // stops the render, once claimed
+	done      chan struct{}      // closed when the handler returned
+	result    *mcp.CallToolResult
+}
+
+// taskJobs pairs export tasks with their handlers.
 type taskJobs struct {
-	mu      sync.Mutex
-	pending map[string][]string           // client -> export task ids not yet claimed, oldest first
-	cancel  map[string]context.CancelFunc // task id -> stops its render
+	mu    sync.Mutex
+	byReq map[*server.RequestProtocolInfo]string // creating request -> task id, until claimed
+	tasks map[string]*exportTask
+	ended []string // finished task ids, oldest first
 }
 
-var exportTasks = &taskJobs{pending: map[string][]string{}, cancel: map[string]context.CancelFunc{}}
+var exportTasks = &taskJobs{byReq: map[*server.RequestProtocolInfo]string{}, tasks: map[string]*exportTask{}}
 
-// hooks records export tasks and cancels their renders on tasks/cancel.
-func (tj *taskJobs) hooks() *server.TaskHooks {
-	h := &server.TaskHooks{}
-	h.AddOnTaskCreated(func(_ context.Context, m server.TaskMetrics) {
-		if m.ToolName == "export" {
-			tj.mu.Lock()
-			tj.pending[m.SessionID] = append(tj.pending[m.SessionID], m.TaskID)
-			tj.mu.Unlock()
+// hooks records export tasks, cancels their renders on tasks/cancel, and
+// (through h) makes tasks/cancel wait for the render to stop and
+// tasks/result of a cancelled export carry the handler's result.
+func (tj *taskJobs) hooks(h *server.Hooks) *server.TaskHooks {
+	th := &server.TaskHooks{}
+	th.AddOnTaskCreated(func(ctx context.Context, m server.TaskMetrics) {
+		info := server.RequestProtocolInfoFromContext(ctx)
+		if m.ToolName != "export" || info == nil {
+			return
 		}
-	})
-	h.AddOnTaskCancelled(func(_ context.Context, m server.TaskMetrics) {
 		tj.mu.Lock()
-		c := tj.cancel[m.TaskID]
+		tj.byReq[info] = m.TaskID
+		tj.tasks[m.TaskID] = &exportTask{done: make(chan struct{})}
 		tj.mu.Unlock()
-		if c != nil {
-			c()
+	})
+	// Runs under mcp-go's task lock: only mark and signal here.
+	th.AddOnTaskCancelled(func(_ context.Context, m server.TaskMetrics) {
+		tj.mu.Lock()
+		t := tj.tasks[m.TaskID]
+		if t != nil {
+			t.cancelled = true
+			if t.cancel != nil {
+				t.cancel()
+			}
+		}
+		tj.mu.Unlock()
+	})
+	// A task that ended without its handler claiming it (arguments refused
+	// before the handler ran) is forgotten.
+	forget := func(_ context.Context, m server.TaskMetrics) {
+		tj.mu.Lock()
+		defer tj.mu.Unlock()
+		if t := tj.tasks[m.TaskID]; t == nil || t.claimed {
+			return
+		}
+		delete(tj.tasks, m.TaskID)
+		for info, id := range tj.byReq {
+			if id == m.TaskID {
+				delete(tj.byReq, info)
+			}
+		}
+	}
+	th.AddOnTaskCompleted(forget)
+	th.AddOnTaskFailed(forget)
+	h.AddAfterCancelTask(func(ctx context.Context, _ any, req *mcp.CancelTaskRequest, _ *mcp.CancelTaskResult) {
+		tj.wait(ctx, req.Params.TaskId)
+	})
+	h.AddAfterTaskResult(func(ctx context.Context, _ any, req *mcp.TaskResultRequest, res *mcp.TaskResultResult) {
+		if res == nil || len(res.Content) > 0 {
+			return
+		}
+		if r := tj.wait(ctx, req.Params.TaskId); r != nil {
+			res.Content, res.StructuredContent, res.IsError = r.Content, r.StructuredContent, r.IsError
 		}
 	})
-	return h
+	return th
 }
 
-// claim detaches a task's work from the request context and returns a
-// context that tasks/cancel cancels, and a release to call when done.
-func (tj *taskJobs) claim(ctx context.Context) (context.Context, func()) {
-	client := clientID(ctx)
-	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+// wait waits (a bounded time) for a claimed export task's handler to
+// return, and gives its result when the task was cancelled.
+func (tj *taskJobs) wait(ctx context.Context, id string) *mcp.CallToolResult {
 	tj.mu.Lock()
-	var id string
-	if q := tj.pending[client]; len(q) > 0 {
-		id, tj.pending[client] = q[0], q[1:]
-		tj.cancel[id] = cancel
+	t := tj.tasks[id]
+	tj.mu.Unlock()
+	if t == nil || !t.claimed {
+		return nil
+	}
+	timer := time.NewTimer(taskStopWait)
+	defer timer.Stop()
+	select {
+	case <-t.done:
+	case <-ctx.Done():
+		return nil
+	case <-timer.C:
+		return nil
+	}
+	tj.mu.Lock()
+	defer tj.mu.Unlock()
+	if !t.cancelled {
+		return nil
+	}
+	return t.result
+}
+
+// claim finds the export task ctx's request created, detaches the work
+// from the request context and returns a context that tasks/cancel
+// cancels, and a release to call with the handler's result.
+func (tj *taskJobs) claim(ctx context.Context) (context.Context, func(*mcp.CallToolResult)) {
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	info := server.RequestProtocolInfoFromContext(ctx)
+	tj.mu.Lock()
+	id, ok := tj.byReq[info]
+	delete(tj.byReq, info)
+	t := tj.tasks[id]
+	if ok && t != nil {
+		t.claimed, t.cancel = true, cancel
+		if t.cancelled { // cancelled before the handler ran
+			cancel()
+		}
 	}
 	tj.mu.Unlock()
-	return wctx, func() {
-		tj.mu.Lock()
-		delete(tj.cancel, id)
-		tj.mu.Unlock()
+	return wctx, func(res *mcp.CallToolResult) {
 		cancel()
+		if t == nil {
+			return
+		}
+		tj.mu.Lock()
+		defer tj.mu.Unlock()
+		if t.cancelled {
+			t.result = res
+		}
+		close(t.done)
+		tj.ended = append(tj.ended, id)
+		if len(tj.ended) > keepEnded {
+			delete(tj.tasks, tj.ended[0])
+			tj.ended = tj.ended[1:]
+		}
 	}
 }
 
