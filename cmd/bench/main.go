@@ -38,7 +38,15 @@ func main() {
 	bin := flag.String("bin", "bin/mcp-audioedit", "server binary for the memory test")
 	goBench := flag.Bool("gobench", true, "run the Go micro-benchmarks of the cloud adapter")
 	only := flag.String("only", "", "comma-separated sections to run: parser,speed,denoise,silence,loudness,sync,mix,drift (default all)")
+	driftChild := flag.String("drift-mem-child", "", "internal: run AlignDrift on ref.wav,other.wav and print its peak memory as JSON")
 	flag.Parse()
+	if *driftChild != "" {
+		if err := driftMemChild(*driftChild); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	b, err := newBench(*runs)
 	if err == nil && *only != "" {
 		b.only = map[string]bool{}
@@ -138,7 +146,7 @@ func (b *bench) all(hour bool, bin string, goBench bool) error {
 	for _, step := range []struct {
 		name string
 		run  func() error
-	}{{"speed", b.speed}, {"denoise", b.denoiseQuality}, {"silence", b.silenceQuality}, {"loudness", b.loudnessQuality}, {"sync", b.syncQuality}, {"mix", b.mixSpeed}, {"drift", b.driftSync}} {
+	}{{"speed", b.speed}, {"denoise", b.denoiseQuality}, {"silence", b.silenceQuality}, {"loudness", b.loudnessQuality}, {"sync", b.syncQuality}, {"mix", b.mixSpeed}, {"drift", b.driftSync}, {"drift", b.driftMemory}} {
 		if b.only != nil && !b.only[step.name] {
 			continue
 		}
