@@ -25,14 +25,27 @@ func (b *Backend) Waveform(ctx context.Context, sessionID string, width int) (*b
 	}
 	w := &backend.Waveform{SessionID: sess.ID}
 	var tracks []*track
+	var main *track // the programme's track: titles are placed on its time
 	for _, tr := range tl.tracks {
 		if tr.item.Info.HasAudio {
 			tracks = append(tracks, tr)
-			w.DurationS = max(w.DurationS, tr.item.Info.Duration)
+			if tr.role != "music" {
+				w.DurationS = max(w.DurationS, tr.item.Info.Duration)
+				if main == nil && tr.syncedTo == nil {
+					main = tr
+				}
+			}
 		}
 	}
 	if len(tracks) == 0 {
 		return nil, backend.Userf("session %s has no audio to draw: upload an audio or video file first", sess.ID)
+	}
+	if w.DurationS == 0 { // only a music bed: draw it whole
+		w.DurationS = tracks[0].item.Info.Duration
+	}
+	var mainKeep []engine.Range // what of main's source the programme plays; nil = all
+	if main != nil {
+		mainKeep = main.keep
 	}
 	for i, tr := range tracks {
 		lo, hi, err := b.eng.Peaks(ctx, tr.item.Path, width, w.DurationS)
@@ -45,7 +58,10 @@ func (b *Backend) Waveform(ctx context.Context, sessionID string, width int) (*b
 		}
 		w.Tracks = append(w.Tracks, backend.WaveTrack{Name: tr.item.Name, Role: role, Lo: lo, Hi: hi})
 		total := tr.item.Info.Duration
-		cuts := complement(tr.keep, total)
+		var cuts []engine.Range
+		if tr.role != "music" { // the bed plays whole under the programme
+			cuts = complement(tr.keep, total)
+		}
 		for _, c := range cuts {
 			w.Regions = append(w.Regions, backend.Region{Kind: backend.RegionCut, StartS: c.Start, EndS: c.End, TrackIndex: i})
 		}
@@ -60,22 +76,49 @@ func (b *Backend) Waveform(ctx context.Context, sessionID string, width int) (*b
 				return nil, err
 			}
 			_ = pr.Remove()
+			if tr == main {
+				mainKeep = pr.Keep
+			}
 			for _, p := range subtract(complement(pr.Keep, total), cuts) {
 				w.Regions = append(w.Regions, backend.Region{Kind: backend.RegionPause, StartS: p.Start, EndS: p.End, TrackIndex: i})
 			}
 		}
 		if tr.role == "music" {
+			// The bed plays under the whole programme (looped or cut to it).
 			w.Regions = append(w.Regions, backend.Region{Kind: backend.RegionMusic, StartS: 0, EndS: w.DurationS, Label: "music bed: " + tr.item.Name, TrackIndex: i})
 		}
 	}
+	// Titles are timed in programme seconds; the picture is in source
+	// seconds, so they are placed over the material they will show on.
 	for _, ti := range tl.mt.titles {
 		end := ti.end
-		if end <= 0 {
-			end = w.DurationS
+		if end <= 0 { // to the end of the programme
+			end = math.Inf(1)
 		}
-		w.Regions = append(w.Regions, backend.Region{Kind: backend.RegionTitle, StartS: ti.start, EndS: end, Label: ti.spec.Text, TrackIndex: -1})
+		start, end := sourceTime(mainKeep, ti.start, false), sourceTime(mainKeep, end, true)
+		w.Regions = append(w.Regions, backend.Region{Kind: backend.RegionTitle, StartS: start, EndS: min(end, w.DurationS), Label: ti.spec.Text, TrackIndex: -1})
 	}
 	return w, nil
+}
+
+// sourceTime maps a programme time to the source time it plays, through
+// the kept ranges (in output order; nil keeps everything), the inverse of
+// outputTime. A time on the join of two kept ranges maps to the start of
+// the later one, or with atEnd to the end of the earlier one; a time past
+// the programme maps to the end of the last kept range.
+func sourceTime(keep []engine.Range, t float64, atEnd bool) float64 {
+	if len(keep) == 0 {
+		return t
+	}
+	at := 0.0
+	for _, r := range keep {
+		n := r.End - r.Start
+		if t < at+n || (atEnd && t <= at+n) {
+			return r.Start + max(t-at, 0)
+		}
+		at += n
+	}
+	return keep[len(keep)-1].End
 }
 
 // complement is what keep leaves out of [0, total); keep is sorted. An

@@ -1,10 +1,8 @@
 package tools
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,30 +24,7 @@ func TestWaveformAndPreview(t *testing.T) {
 	e.call("edit", map[string]any{"instruction": "remove background noise and trim silence"})
 	e.call("edit", map[string]any{"instruction": "cut 0:01 to 0:02"})
 
-	res := e.call("state", map[string]any{"waveform": true})
-	var pic *mcp.ImageContent
-	for _, c := range res.Content {
-		if ic, ok := c.(mcp.ImageContent); ok {
-			pic = &ic
-		}
-	}
-	if pic == nil || pic.MIMEType != "image/png" {
-		t.Fatalf("state with waveform has no PNG: %s", text(res))
-	}
-	raw, err := base64.StdEncoding.DecodeString(pic.Data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if w := img.Bounds().Dx(); w < 600 || len(raw) >= 300_000 {
-		t.Errorf("waveform %d px wide, %d bytes; want >= 600 px and < 300 KB", w, len(raw))
-	}
-	if p := os.Getenv("AUDIOEDIT_WAVEFORM_OUT"); p != "" {
-		os.WriteFile(p, raw, 0o644)
-	}
+	img := waveformImage(t, e)
 	// Cut (red) and pause (amber) shading are both drawn.
 	var red, amber int
 	for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
@@ -67,7 +42,7 @@ func TestWaveformAndPreview(t *testing.T) {
 		t.Errorf("shading: %d red and %d amber pixels; want the cut and the removed pauses shaded", red, amber)
 	}
 
-	res = e.call("preview", map[string]any{"at_s": 4, "duration_s": 6})
+	res := e.call("preview", map[string]any{"at_s": 4, "duration_s": 6})
 	var out PreviewOutput
 	decode(t, res, &out)
 	var audio []mcp.AudioContent

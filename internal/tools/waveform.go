@@ -206,5 +206,5 @@ func (d *deps) waveformContent(ctx context.Context, sessionID string) (mcp.Conte
 		return nil, "No waveform: " + err.Error()
 	}
 	return mcp.NewImageContent(base64.StdEncoding.EncodeToString(b), "image/png"),
-		fmt.Sprintf("Waveform attached (PNG %d px wide, %s): cuts red, removed pauses amber, music bed green, titles purple.", waveWidth, humanBytes(int64(len(b))))
+		fmt.Sprintf("Waveform attached (PNG %d px wide, %s), in source time: cuts red, removed pauses amber, music bed green, titles purple over the material they show on.", waveWidth, humanBytes(int64(len(b))))
 }
