@@ -88,6 +88,7 @@ func (x *extras) serverOptions(hooks *server.Hooks) []server.ServerOption {
 		server.WithTaskCapabilities(true, true, true),
 		server.WithTaskHooks(exportTasks.hooks(hooks)),
 		server.WithToolHandlerMiddleware(x.middleware),
+		server.WithToolHandlerMiddleware(x.cl.middleware), // clientlog.go
 	}
 }
 
@@ -188,16 +189,16 @@ func (x *extras) middleware(next server.ToolHandlerFunc) server.ToolHandlerFunc 
 		}
 		switch job.Status {
 		case backend.JobQueued, backend.JobRunning:
-			x.watch(client, job.JobID)
+			x.watch(ctx, client, job.JobID)
 		default:
-			x.jobDone(client, &job)
+			x.jobDone(ctx, client, &job)
 		}
 		return res, err
 	}
 }
 
 // watch follows a running job in the background until it ends.
-func (x *extras) watch(client, jobID string) {
+func (x *extras) watch(ctx context.Context, client, jobID string) {
 	x.mu.Lock()
 	if x.watching[jobID] {
 		x.mu.Unlock()
@@ -205,7 +206,7 @@ func (x *extras) watch(client, jobID string) {
 	}
 	x.watching[jobID] = true
 	x.mu.Unlock()
-	x.log(client, mcp.LoggingLevelInfo, "export "+jobID+" is rendering", map[string]any{"job_id": jobID})
+	x.log(ctx, client, mcp.LoggingLevelInfo, "export "+jobID+" is rendering", map[string]any{"job_id": jobID})
 	x.wg.Add(1)
 	go func() {
 		defer x.wg.Done()
@@ -222,7 +223,7 @@ func (x *extras) watch(client, jobID string) {
 			}
 			if j.Done() {
 				out := jobOutput(j)
-				x.jobDone(client, &out)
+				x.jobDone(context.Background(), client, &out)
 				return
 			}
 		}
@@ -233,22 +234,31 @@ func (x *extras) watch(client, jobID string) {
 // (completed) or warning (failed, cancelled), and
 // notifications/resources/updated for the session's timeline and the
 // export when the client subscribed to them.
-func (x *extras) jobDone(client string, j *JobOutput) {
+func (x *extras) jobDone(ctx context.Context, client string, j *JobOutput) {
+	// The log message is told once, when it can be: a client on protocol
+	// 2026-07-28 hears it only on a call (clientlog.go).
+	reaches := x.cl != nil && x.cl.reaches(ctx, client)
 	x.mu.Lock()
 	first := !x.watching[j.JobID+"/done"]
 	x.watching[j.JobID+"/done"] = true
+	unlogged := reaches && !x.watching[j.JobID+"/logged"]
+	if unlogged {
+		x.watching[j.JobID+"/logged"] = true
+	}
 	x.mu.Unlock()
+	if unlogged {
+		data := map[string]any{"job_id": j.JobID, "session_id": j.SessionID, "status": j.Status}
+		switch j.Status {
+		case backend.JobCompleted:
+			data["path"] = j.Path
+			x.log(ctx, client, mcp.LoggingLevelInfo, fmt.Sprintf("export %s completed: %s", j.JobID, j.Path), data)
+		default:
+			data["error"] = j.Error
+			x.log(ctx, client, mcp.LoggingLevelWarning, fmt.Sprintf("export %s %s: %s", j.JobID, j.Status, j.Error), data)
+		}
+	}
 	if !first {
 		return
-	}
-	data := map[string]any{"job_id": j.JobID, "session_id": j.SessionID, "status": j.Status}
-	switch j.Status {
-	case backend.JobCompleted:
-		data["path"] = j.Path
-		x.log(client, mcp.LoggingLevelInfo, fmt.Sprintf("export %s completed: %s", j.JobID, j.Path), data)
-	default:
-		data["error"] = j.Error
-		x.log(client, mcp.LoggingLevelWarning, fmt.Sprintf("export %s %s: %s", j.JobID, j.Status, j.Error), data)
 	}
 	uris := []string{timelineURI(j.SessionID)}
 	if j.Path != "" {
@@ -283,9 +293,9 @@ func (x *extras) notify(client, method string, params map[string]any) {
 
 // log sends a job event to the client at level (mcp-go drops it below
 // the level the client set).
-func (x *extras) log(client string, level mcp.LoggingLevel, msg string, data map[string]any) {
+func (x *extras) log(ctx context.Context, client string, level mcp.LoggingLevel, msg string, data map[string]any) {
 	if x.cl != nil {
-		x.cl.send(client, level, msg, data)
+		x.cl.sendTo(ctx, client, level, msg, data)
 	}
 }
 

@@ -197,7 +197,7 @@ func TestPrompts(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	initClient(t, c)
+	initClient(t, c, legacyProtocol)
 	list, err := c.ListPrompts(ctx, mcp.ListPromptsRequest{})
 	if err != nil {
 		t.Fatal(err)
@@ -250,14 +250,14 @@ func TestPrompts(t *testing.T) {
 // are not sent.
 const legacyProtocol = "2025-11-25"
 
-func initClient(t *testing.T, c *client.Client) {
+func initClient(t *testing.T, c *client.Client, version string) {
 	t.Helper()
 	ctx := context.Background()
 	if err := c.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	init := mcp.InitializeRequest{}
-	init.Params.ProtocolVersion = legacyProtocol
+	init.Params.ProtocolVersion = version
 	init.Params.ClientInfo = mcp.Implementation{Name: "tools-test", Version: "0"}
 	if _, err := c.Initialize(ctx, init); err != nil {
 		t.Fatal(err)
@@ -271,17 +271,7 @@ func TestClientLog(t *testing.T) {
 	cl := NewClientLog()
 	log := zap.New(cl)
 	s := NewServer(nil, Options{Roots: fsutil.Roots{}, Logger: log, ClientLog: cl})
-	c, err := client.NewInProcessClient(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := make(chan mcp.JSONRPCNotification, 10)
-	c.OnNotification(func(n mcp.JSONRPCNotification) {
-		if n.Method == "notifications/message" {
-			got <- n
-		}
-	})
-	initClient(t, c)
+	c, got := logClient(t, s, legacyProtocol)
 	ctx := context.Background()
 	setLevel := func(l mcp.LoggingLevel) {
 		if err := c.SetLevel(ctx, mcp.SetLevelRequest{Params: mcp.SetLevelParams{Level: l}}); err != nil {
