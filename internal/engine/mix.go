@@ -57,6 +57,9 @@ type MixBed struct {
 	DuckDB, Attack, Release float64
 	// Fade is the fade length at both ends (0 = 2 s, < 0 = none).
 	Fade float64
+	// Offset is where the music starts on the timeline (seconds): silent
+	// before, faded in from there.
+	Offset float64
 }
 
 // MixOptions configures Mix.
@@ -179,15 +182,25 @@ func (e *Engine) Mix(ctx context.Context, opts MixOptions) (*Processed, *MixRepo
 		rep.MusicGainDB = round1(g)
 		env, share := duckEnvelope(key.levels(), *bed)
 		rep.SpeechShare = round3(share)
-		mw.bed = &bedShaper{gain: dbToLin(g), env: env, hop: key.lv.hop, fade: bedFade(bed.Fade, frames, rate), frames: frames}
+		start := int64(math.Round(max(bed.Offset, 0) * float64(rate)))
+		if start >= frames {
+			ww.abort()
+			return nil, nil, fmt.Errorf("%w: the music starts at %.1f s, after the programme's end (%.1f s)", ErrUnsupported, bed.Offset, float64(frames)/float64(rate))
+		}
+		mw.bed = &bedShaper{gain: dbToLin(g), env: env, hop: key.lv.hop, fade: bedFade(bed.Fade, frames-start, rate), start: start, frames: frames}
 		mw.progress = func(at int64) { prog.set(0.15 + 0.35*float64(at)/float64(frames)) }
-		// 3. Decode the music looped to length and mix.
-		if _, err := e.run(ctx, "mix the music", e.ffmpeg, musicArgs(bed.Source.Path, rate, channels, float64(frames)/float64(rate)+0.1), nil, mw); err != nil {
+		// 3. The voices alone up to the music's start, then the music
+		// decoded looped to length and mixed.
+		if err := mw.voicesTo(start); err != nil {
+			ww.abort()
+			return nil, nil, fmt.Errorf("mix: %w", err)
+		}
+		if _, err := e.run(ctx, "mix the music", e.ffmpeg, musicArgs(bed.Source.Path, rate, channels, float64(frames-start)/float64(rate)+0.1), nil, mw); err != nil {
 			ww.abort()
 			return nil, nil, err
 		}
 	}
-	if err := mw.finish(); err != nil { // the voices alone from where the music ended
+	if err := mw.voicesTo(frames); err != nil { // the voices alone from where the music ended
 		ww.abort()
 		return nil, nil, fmt.Errorf("mix: %w", err)
 	}
@@ -273,12 +286,14 @@ func f32Bytes(raw []byte, x []float32) []byte {
 	return b
 }
 
-// bedShaper is the music's gain at each frame: level, fades, ducking.
+// bedShaper is the music's gain at each frame of the timeline: level,
+// fades, ducking; the music plays from frame start.
 type bedShaper struct {
 	gain   float64
 	env    []float32 // ducking gain (linear) per level frame; nil = none
 	hop    int
 	fade   int64 // fade length in frames
+	start  int64
 	frames int64
 }
 
@@ -295,8 +310,8 @@ func (b *bedShaper) at(i int64) float32 {
 		}
 	}
 	if b.fade > 0 {
-		if i < b.fade {
-			g *= 0.5 - 0.5*math.Cos(math.Pi*float64(i)/float64(b.fade))
+		if j := i - b.start; j < b.fade {
+			g *= 0.5 - 0.5*math.Cos(math.Pi*float64(max(j, 0))/float64(b.fade))
 		}
 		if r := b.frames - 1 - i; r < b.fade {
 			g *= 0.5 - 0.5*math.Cos(math.Pi*float64(max(r, 0))/float64(b.fade))
@@ -423,11 +438,12 @@ func (m *mixWriter) frames(b []byte) error {
 	return m.out.WriteFrames(m.vbuf)
 }
 
-// finish writes the voices alone up to the total length.
-func (m *mixWriter) finish() error {
+// voicesTo writes the voices alone up to frame limit.
+func (m *mixWriter) voicesTo(limit int64) error {
 	const block = 8192
-	for m.pos < m.total {
-		n := min(block, m.total-m.pos)
+	limit = min(limit, m.total)
+	for m.pos < limit {
+		n := min(block, limit-m.pos)
 		m.vbuf = grow(m.vbuf, int(n)*m.channels)
 		if err := m.sum.read(m.vbuf, m.pos); err != nil {
 			return err

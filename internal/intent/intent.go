@@ -149,6 +149,12 @@ type Op struct {
 	Music *MusicSpec `json:"music,omitempty"`
 	Title *TitleSpec `json:"title,omitempty"`
 	Frame *FrameSpec `json:"frame,omitempty"`
+	// position: At is the track's start on the timeline (seconds), Shift
+	// moves it (+ later, - earlier); Track "music" names the music bed,
+	// else the plan's Target the file.
+	At    *float64 `json:"at_s,omitempty"`
+	Shift float64  `json:"shift_s,omitempty"`
+	Track string   `json:"track,omitempty"`
 }
 
 // Ranged reports whether the op applies to a time range only (Start/End

@@ -16,10 +16,15 @@ const (
 	KindMusic   Kind = "music"   // "add bed.mp3 as background music at 20%", "no ducking" / 添加背景音乐，音量35%
 	KindTitle   Kind = "title"   // "add a title 'Urban Dreams' for the first 3 seconds", lower thirds, captions / 标题
 	KindReframe Kind = "reframe" // "make it vertical", "crop to 1:1", "9:16 with black bars", "blurred background" / 竖屏
+	// KindPosition places a track on the timeline: "start the music at
+	// 0:05" (Op.At), "put mic.wav 2 seconds later" (Op.Shift) / 背景音乐从0:05开始,
+	// 把mic.wav往后移2秒. Op.Track "music" names the music bed; else the
+	// plan's Target names the file.
+	KindPosition Kind = "position"
 )
 
 func init() {
-	Kinds = append(Kinds, KindMusic, KindTitle, KindReframe)
+	Kinds = append(Kinds, KindMusic, KindTitle, KindReframe, KindPosition)
 }
 
 // Defaults of the multitrack kinds.
@@ -152,11 +157,62 @@ func takeQuotes(text string) (string, []string) {
 	return b.String(), quotes
 }
 
+var (
+	// posVerbRe moves a track by an amount ("put/move/shift/delay X 2 s
+	// later"); startVerbRe starts one at a time ("start the music at 0:05").
+	posVerbRe   = regexp.MustCompile(`\b(?:put|place|move|shift|push|delay|slide|nudge|offset)\w*\b|往后|向后|延后|推后|推迟|延迟|往前|向前|提前|挪|移`)
+	startVerbRe = regexp.MustCompile(`\b(?:start|starts|begin|begins|come in|comes in|bring in|kick in|kicks in|enter|enters|put|place|move)\b|开始|进入|响起|出现`)
+	laterRe     = regexp.MustCompile(`\blater\b|\bback\b|\bdelay\w*|往后|向后|延后|推后|推迟|延迟|晚`)
+	earlierRe   = regexp.MustCompile(`\bearlier\b|\bsooner\b|\bforward\b|往前|向前|提前|早`)
+	atTimeRe    = regexp.MustCompile(`(?:\bat|\bfrom|\bto|从|在)\s*$`)
+)
+
+// parsePosition reads a clause that places a track on the timeline; ok is
+// false when it does not. A move without an amount is refused (reason).
+func parsePosition(c string) (op Op, reason string, ok bool) {
+	music := musicRe.MatchString(c) && !musicNegRe.MatchString(c)
+	later, earlier := laterRe.MatchString(c), earlierRe.MatchString(c)
+	rel := posVerbRe.MatchString(c) && later != earlier
+	abs := music && startVerbRe.MatchString(c)
+	if !rel && !abs || hasAnyTrigger(c) || cutVerbRe.MatchString(c) {
+		return Op{}, "", false
+	}
+	op = Op{Kind: KindPosition}
+	if music {
+		op.Track = "music"
+	}
+	for _, it := range lex(c) {
+		if !it.timeLike() || it.val < 0 {
+			continue
+		}
+		switch {
+		case rel:
+			op.Shift = it.val
+			if earlier {
+				op.Shift = -it.val
+			}
+		case atTimeRe.MatchString(before(c, it.start)):
+			at := it.val
+			op.At = &at
+		default:
+			continue
+		}
+		return op, "", true
+	}
+	if rel {
+		return Op{}, `say by how much, e.g. "put mic.wav 2 seconds later" or "start the music at 0:05"`, true
+	}
+	return Op{}, "", false
+}
+
 // parseMultitrack reads a clause as a music bed, a title or a reframe; nil
 // when it is none of them.
 func parseMultitrack(c string) []Op {
 	if placeRe.MatchString(c) && titleRe.MatchString(c) {
 		return []Op{parseTitle(c)}
+	}
+	if op, _, ok := parsePosition(c); ok && op.Kind != "" {
+		return []Op{op}
 	}
 	if op, ok := parseMusic(c); ok {
 		return []Op{op}
@@ -420,6 +476,22 @@ func describeMultitrack(o Op) (string, bool) {
 			what = "text"
 		}
 		return "add a " + what + " " + strconv.Quote(o.Title.Text) + " " + describeRange(o.Start, o.End), true
+	case KindPosition:
+		what := "the track"
+		if o.Track == "music" {
+			what = "the music"
+		}
+		switch {
+		case o.Shift > 0:
+			return "move " + what + " " + num(o.Shift) + " s later on the timeline", true
+		case o.Shift < 0:
+			return "move " + what + " " + num(-o.Shift) + " s earlier on the timeline", true
+		}
+		at := 0.0
+		if o.At != nil {
+			at = *o.At
+		}
+		return "start " + what + " at " + clock(at) + " on the timeline", true
 	case KindReframe:
 		if o.Frame == nil {
 			return "reframe", true
@@ -435,4 +507,5 @@ var multitrackCapabilities = []string{
 	`background music: "add bed.mp3 as background music at 20%", "no ducking" / "添加背景音乐，音量35%"`,
 	`titles: "add a title 'Urban Dreams' for the first 3 seconds", "lower third 'Jane Doe' at 0:10" / "添加标题「城市之梦」"`,
 	`reframe: "make it vertical", "crop to 1:1", "9:16 with black bars", "4:5 with a blurred background" / "改成竖屏"`,
+	`place a track on the timeline: "start the music at 0:05", "put mic.wav 2 seconds later" / "背景音乐从0:05开始"`,
 }

@@ -28,7 +28,7 @@ var (
 
 // zhFilePrefix are one-character words that often touch a Chinese file name
 // without a space ("对采访.wav降噪"); they are not part of the name.
-const zhFilePrefix = "对把将给从在用让帮"
+const zhFilePrefix = "对把将给从在用让帮只"
 
 // extractTarget finds the file an instruction names and returns it with the
 // text that remains once every file name is blanked out. The first name wins;
@@ -60,11 +60,12 @@ func extractTarget(s string) (target, rest string) {
 			}
 			name = name[size:]
 		}
+		prefix := s[loc[0] : loc[1]-len(name)] // "只用" of "只用bed.mp3" stays in the text
 		name = strings.TrimLeft(name, "-–—~")
 		if target == "" {
 			target = name
 		}
-		s = s[:loc[0]] + " " + s[loc[1]:]
+		s = s[:loc[0]] + prefix + " " + s[loc[1]:]
 	}
 	if target != "" {
 		return target, s

@@ -253,6 +253,9 @@ func parseClause(c string) clauseResult {
 			return refuse("no time range given: say which part and how, e.g. \"cut 0:05-0:12\"", true)
 		}
 	}
+	if _, why, ok := parsePosition(c); ok && why != "" {
+		return refuse(why, true)
+	}
 	if ops := parseMultitrack(c); len(ops) > 0 {
 		return clauseResult{outcome: OutOps, ops: ops, export: exportStrongRe.MatchString(head)}
 	}

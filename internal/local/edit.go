@@ -310,7 +310,8 @@ func unrenderable(op intent.Op) string {
 	switch op.Kind {
 	case intent.KindCut, intent.KindKeep, intent.KindFade, intent.KindLoudness, intent.KindSync, intent.KindUndo, intent.KindRedo,
 		intent.KindVolume, intent.KindSpeed, intent.KindChannels, intent.KindBalance, intent.KindHum, intent.KindEQ,
-		intent.KindLevel, intent.KindMute, intent.KindBleep, intent.KindBreaths, intent.KindMusic, intent.KindTitle, intent.KindReframe, intent.KindTrimSilence, intent.KindDenoise:
+		intent.KindLevel, intent.KindMute, intent.KindBleep, intent.KindBreaths, intent.KindMusic, intent.KindTitle, intent.KindReframe, intent.KindTrimSilence, intent.KindDenoise,
+		intent.KindPosition:
 		return ""
 	}
 	return "the local engine cannot render this yet"

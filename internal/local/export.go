@@ -220,6 +220,7 @@ func (b *Backend) plan(tl *timeline, req backend.ExportRequest) (*exportPlan, er
 	if tr.item.Info.Kind == "image" {
 		return nil, backend.Userf("%s is an image: export an audio or video file (the image becomes the picture behind the audio)", tr.item.Name)
 	}
+	mixp.mainOffset = tr.offset
 	p := &exportPlan{track: tr, quality: strings.ToLower(req.Quality), mix: mixp}
 	switch p.quality {
 	case "":
@@ -271,7 +272,7 @@ func (b *Backend) plan(tl *timeline, req backend.ExportRequest) (*exportPlan, er
 		p.w, p.h, p.mix.fit = w, h, fit
 	}
 	p.title = strings.TrimSuffix(tr.item.Name, filepath.Ext(tr.item.Name))
-	p.wholeKeep = len(tr.keep) == 1 && tr.keep[0].Start <= 0.0005 && math.Abs(tr.keep[0].End-info.Duration) < 0.0005
+	p.wholeKeep = wholeKeep(tr)
 	if err := b.outputPath(tl, req.OutputPath, req.Overwrite, p); err != nil {
 		return nil, err
 	}

@@ -23,9 +23,13 @@ type mixPlan struct {
 	voices   []*track // other voices mixed with the main one
 	texts    []engine.TextOverlay
 	fit      string
+	// mainOffset is where the main voice starts on the timeline.
+	mainOffset float64
+	// bedTrack is the music's own track: its in/out (keep) and offset.
+	bedTrack *track
 }
 
-func (m mixPlan) active() bool { return m.bed != nil || len(m.voices) > 0 }
+func (m mixPlan) active() bool { return m.bed != nil || len(m.voices) > 0 || m.mainOffset > 0 }
 
 // combine decides how the session's files render together when nothing
 // names one: the music bed (said, or a file named as music next to a
@@ -55,6 +59,7 @@ func (t *timeline) combine(cands []*track) ([]*track, mixPlan, error) {
 		mp.bed = bd
 		t.mt.bed = bd
 		mp.bedLevel = t.musicLevel()
+		mp.bedTrack = t.byID[bd.item.ID]
 	}
 	if len(cands) >= 2 {
 		allAudio := true
@@ -107,7 +112,7 @@ func (b *Backend) mixRender(ctx context.Context, jb *job, p *exportPlan, main *e
 	if !mp.active() {
 		return nil, notes, nil
 	}
-	voices := []engine.MixVoice{{Path: main.Path}}
+	voices := []engine.MixVoice{{Path: main.Path, Offset: mp.mainOffset}}
 	lo := p.track.loudness
 	for _, v := range mp.voices {
 		c := v.chain(nil)
@@ -121,7 +126,7 @@ func (b *Backend) mixRender(ctx context.Context, jb *job, p *exportPlan, main *e
 		if lo == nil {
 			lo = c.Loudness
 		}
-		if !(len(v.keep) == 1 && v.keep[0].Start <= 0.0005 && math.Abs(v.keep[0].End-v.item.Info.Duration) < 0.0005) {
+		if !wholeKeep(v) {
 			c.Keep = v.keep
 		}
 		b.progress(jb, 0.3, "processing "+v.item.Name)
@@ -130,14 +135,32 @@ func (b *Backend) mixRender(ctx context.Context, jb *job, p *exportPlan, main *e
 			return nil, nil, fmt.Errorf("%s: %w", v.item.Name, err)
 		}
 		defer pr.Remove()
-		voices = append(voices, engine.MixVoice{Path: pr.Path})
-		notes = append(notes, "mixed with "+v.item.Name+" (each voice cleaned and levelled on its own)")
+		voices = append(voices, engine.MixVoice{Path: pr.Path, Offset: v.offset})
+		n := "mixed with " + v.item.Name + " (each voice cleaned and levelled on its own)"
+		if v.offset > 0 {
+			n += ", starting at " + clock(v.offset)
+		}
+		notes = append(notes, n)
 	}
 	opts := engine.MixOptions{Voices: voices, Loudness: lo,
 		Progress: func(f float64) { b.progress(jb, 0.4+0.2*f, "mixing") }}
 	if bd := mp.bed; bd != nil {
-		opts.Bed = &engine.MixBed{Source: bd.item.Info, LevelDB: mp.bedLevel, Duck: !bd.spec.NoDuck, DuckDB: bd.spec.DuckDB, Fade: bd.spec.Fade}
+		src, rm, err := b.bedSource(ctx, mp.bedTrack, bd.item.Info)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer rm()
+		opts.Bed = &engine.MixBed{Source: src, LevelDB: mp.bedLevel, Duck: !bd.spec.NoDuck, DuckDB: bd.spec.DuckDB, Fade: bd.spec.Fade}
 		n := fmt.Sprintf("music bed %s at %.0f%% of the voice's loudness (%+.1f dB)", bd.item.Name, 100*math.Pow(10, mp.bedLevel/20), mp.bedLevel)
+		if tr := mp.bedTrack; tr != nil {
+			opts.Bed.Offset = tr.offset
+			if !wholeKeep(tr) {
+				n += ", using " + rangeText(tr.keep[0].Start, tr.keep[len(tr.keep)-1].End) + " of the file"
+			}
+			if tr.offset > 0 {
+				n += ", starting at " + clock(tr.offset)
+			}
+		}
 		if bd.spec.NoDuck {
 			n += ", not ducked"
 		} else {
@@ -158,6 +181,30 @@ func (b *Backend) mixRender(ctx context.Context, jb *job, p *exportPlan, main *e
 		report["music_lufs"] = mrep.MusicLUFS
 	}
 	return mixed, notes, nil
+}
+
+// wholeKeep reports whether a track keeps its whole media.
+func wholeKeep(tr *track) bool {
+	return len(tr.keep) == 1 && tr.keep[0].Start <= 0.0005 && math.Abs(tr.keep[0].End-tr.item.Info.Duration) < 0.0005
+}
+
+// bedSource is the music to loop: the file itself, or the part of it its
+// track keeps ("use only 0:10-0:40 of bed.mp3") rendered to a temporary
+// WAV, removed by rm.
+func (b *Backend) bedSource(ctx context.Context, tr *track, info *engine.MediaInfo) (*engine.MediaInfo, func(), error) {
+	if tr == nil || wholeKeep(tr) {
+		return info, func() {}, nil
+	}
+	pr, err := b.eng.Process(ctx, info, engine.ProcessOptions{Chain: engine.Chain{Keep: tr.keep}, SampleRate: mixRate})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", tr.item.Name, err)
+	}
+	src, err := b.eng.Probe(ctx, pr.Path)
+	if err != nil {
+		pr.Remove()
+		return nil, nil, err
+	}
+	return src, func() { pr.Remove() }, nil
 }
 
 // driftNote says whether a drift is corrected at export.

@@ -84,6 +84,8 @@ func (t *timeline) applyMultitrack(target string, op opRecord) (handled bool, er
 		}
 		t.mt.titles = append(t.mt.titles, titleItem{spec: *op.Title, start: op.Start, end: op.End})
 		return true, nil
+	case intent.KindPosition:
+		return true, t.place(target, op.Op)
 	case intent.KindReframe:
 		if op.Frame == nil {
 			return true, backend.Userf("say which aspect ratio: 9:16, 1:1, 4:5 or 16:9")
@@ -96,6 +98,58 @@ func (t *timeline) applyMultitrack(target string, op opRecord) (handled bool, er
 		return true, nil
 	}
 	return false, nil
+}
+
+// maxOffset bounds a track's start on the timeline (24 hours).
+const maxOffset = 24 * 3600
+
+// place moves a track on the timeline: the file target names, or the music
+// bed. Only sound that is mixed can move: a video, a still or a recording
+// synced to its video keeps its place.
+func (t *timeline) place(target string, op intent.Op) error {
+	var tr *track
+	switch {
+	case target != "":
+		tr = t.byID[target]
+	case op.Track == "music" && t.mt.bed != nil:
+		tr = t.byID[t.mt.bed.item.ID]
+	case op.Track == "music":
+		// The file named as music that export puts under the voice.
+		cands := t.musicCandidates()
+		switch len(cands) {
+		case 0:
+			return backend.Userf("there is no background music to move: add it first, e.g. \"add bed.mp3 as background music at 20%%\"")
+		case 1:
+			tr = t.byID[cands[0].ID]
+		default:
+			return backend.Userf("several files could be the music (%s): add one as background music first, e.g. \"add %s as background music\"", joinNames(cands), cands[0].Name)
+		}
+	default:
+		return backend.Userf("say which file to move, e.g. \"put mic.wav 2 seconds later\" or \"start the music at 0:05\"")
+	}
+	if tr == nil {
+		return fmt.Errorf("position: media gone")
+	}
+	switch {
+	case tr.item.Info.Kind != "audio":
+		return backend.Userf("%s is a video or picture: it sets the timeline, so it cannot move on it; a voice, a recording or the music can (\"put mic.wav 2 seconds later\")", tr.item.Name)
+	case t.videoInfo() != nil && tr.role != "music" && !isMusicName(tr.item.Name):
+		return backend.Userf("%s plays under the video, which sets its place: say \"sync audio to video\" to line it up (moving it by hand is for music and for voices mixed without a video)", tr.item.Name)
+	case tr.syncedTo != nil:
+		return backend.Userf("%s is synced to %s, so its place comes from the sync: say \"undo\" to drop the sync before moving it", tr.item.Name, tr.syncedTo.Name)
+	}
+	off := tr.offset + op.Shift
+	if op.At != nil {
+		off = *op.At
+	}
+	if off < -0.0005 {
+		return backend.Userf("that would start %s %s before the timeline's start (it starts at %s now): nothing was changed. Give a smaller move", tr.item.Name, clock(-off), clock(tr.offset))
+	}
+	if off > maxOffset {
+		return backend.Userf("%s is more than 24 hours into the timeline: give a start within the programme", clock(off))
+	}
+	tr.offset = math.Max(off, 0)
+	return nil
 }
 
 // mergeMusic applies the fields said in b over a.
@@ -151,12 +205,7 @@ func (b *Backend) resolveMusic(ctx context.Context, sessionID string, tl *timeli
 	case tl.mt.bed != nil:
 		return "", nil
 	default:
-		var cands []*mediaItem
-		for _, tr := range tl.tracks {
-			if tr.item.Info.Kind == "audio" && isMusicName(tr.item.Name) {
-				cands = append(cands, tr.item)
-			}
-		}
+		cands := tl.musicCandidates()
 		switch len(cands) {
 		case 0:
 			return "", backend.Userf("%s", need)
@@ -179,6 +228,17 @@ func (b *Backend) resolveMusic(ctx context.Context, sessionID string, tl *timeli
 		return "", backend.Userf("background music goes under a voice or a video, and this session has only %s: upload the recording too. Nothing was changed", it.Name)
 	}
 	return it.ID, nil
+}
+
+// musicCandidates are the session's audio files named as music.
+func (t *timeline) musicCandidates() []*mediaItem {
+	var cands []*mediaItem
+	for _, tr := range t.tracks {
+		if tr.item.Info.Kind == "audio" && isMusicName(tr.item.Name) {
+			cands = append(cands, tr.item)
+		}
+	}
+	return cands
 }
 
 func joinNames(its []*mediaItem) string {
@@ -229,7 +289,18 @@ func (t *timeline) draftMultitrack(d *draft.Draft, length int64) {
 					fx = append(fx, "ducked")
 				}
 				m["fx"] = fx
-				d.Tracks[i].Segments = []draft.Segment{{Start: 0, Duration: length, Meta: map[string]any{"media_id": bd.item.ID}}}
+				seg := draft.Segment{Duration: length, Meta: map[string]any{"media_id": bd.item.ID}}
+				if tr := t.byID[bd.item.ID]; tr != nil {
+					seg.Start = min(int64(math.Round(tr.offset*1000)), length)
+					seg.Duration = length - seg.Start
+					if len(tr.keep) > 0 {
+						seg.SourceStart = int64(math.Round(tr.keep[0].Start * 1000))
+						if !wholeKeep(tr) {
+							m["fx"] = append(fx, "uses "+rangeText(tr.keep[0].Start, tr.keep[len(tr.keep)-1].End)+" of the file")
+						}
+					}
+				}
+				d.Tracks[i].Segments = []draft.Segment{seg}
 			}
 		}
 	}
@@ -266,7 +337,7 @@ func (t *timeline) programmeMS() int64 {
 		if tr.role == "music" || tr.item.Info.Kind == "image" || tr.syncedTo != nil {
 			continue
 		}
-		longest = max(longest, t.duration(tr))
+		longest = max(longest, tr.offset+t.duration(tr))
 	}
 	return int64(math.Round(longest * 1000))
 }

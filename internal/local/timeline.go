@@ -54,6 +54,9 @@ type track struct {
 	syncedTo *mediaItem
 	// role is "music" for the music bed.
 	role string
+	// offset is where the track starts on the timeline, seconds ("put
+	// mic.wav 2 seconds later", "start the music at 0:05").
+	offset float64
 	// effects are the effects rendered on the source before the chain (mute,
 	// EQ, hum...), speed the speed changes rendered after it.
 	effects engine.Effects
@@ -188,8 +191,8 @@ func (t *timeline) apply(target string, ops []opRecord) error {
 			return backend.Userf("there is no audio or video to edit in this session: upload a file first")
 		}
 		for _, tr := range trs {
-			if tr.role == "music" && op.Kind != intent.KindVolume {
-				return backend.Userf("the music bed %s takes volume changes only (\"make %s 3 dB quieter\"): %s was not applied", tr.item.Name, tr.item.Name, op.Describe())
+			if tr.role == "music" && op.Kind != intent.KindVolume && op.Kind != intent.KindKeep && op.Kind != intent.KindCut {
+				return backend.Userf("the music bed %s takes volume changes and the part to use only (\"make %s 3 dB quieter\", \"use only 0:10-0:40 of %s\"): %s was not applied", tr.item.Name, tr.item.Name, tr.item.Name, op.Describe())
 			}
 			if err := tr.apply(op.Op); err != nil {
 				return err
@@ -385,7 +388,7 @@ func (t *timeline) draft() *draft.Draft {
 			keep = []engine.Range{{Start: 0, End: 5}}
 		}
 		var segs []draft.Segment
-		var pos int64
+		pos := int64(math.Round(tr.offset * 1000))
 		for _, r := range keep {
 			dur := int64(math.Round((r.End - r.Start) * 1000))
 			segs = append(segs, draft.Segment{Start: pos, Duration: dur, SourceStart: int64(math.Round(r.Start * 1000)),
