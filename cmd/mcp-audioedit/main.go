@@ -129,7 +129,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	defer app.Close()
 
-	s := tools.NewServer(app.backend, tools.Options{Roots: cfg.Roots, Version: appVersion(), Logger: log, ClientLog: clientLog,
+	s := tools.NewServer(app.backend, tools.Options{Roots: cfg.Roots, RootsBound: cfg.RootsSet, Version: appVersion(), Logger: log, ClientLog: clientLog,
 		Folders: []string{cfg.DataDir, cfg.OutputDir, os.TempDir()}})
 	log.Info("serving", zap.String("transport", transportName(cmd)), zap.String("backend", cfg.Backend),
 		zap.String("version", appVersion()), zap.Strings("roots", cfg.Roots))

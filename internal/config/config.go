@@ -51,6 +51,10 @@ type Config struct {
 	// them are refused. Env AUDIOEDIT_ROOTS (an OS path list, ":"-separated
 	// on Unix, ";" on Windows), flag -roots; default the home and temp folders.
 	Roots fsutil.Roots
+	// RootsSet says the user set Roots (env or flag): an MCP client's own
+	// roots are then narrowed to them; unset, a client that offers roots
+	// uses its roots instead of the default.
+	RootsSet bool
 	// FFmpeg is the ffmpeg binary. Env AUDIOEDIT_FFMPEG, flag -ffmpeg;
 	// default "ffmpeg" on PATH.
 	FFmpeg string
@@ -296,6 +300,8 @@ func Load(args []string, getenv Getenv, out io.Writer) (*Config, error) {
 		return nil, err
 	}
 	c.Roots = fsutil.ParseRoots(roots)
+	c.RootsSet = strings.TrimSpace(getenv("AUDIOEDIT_ROOTS")) != ""
+	fs.Visit(func(f *flag.Flag) { c.RootsSet = c.RootsSet || f.Name == "roots" })
 	if c.NemoPollInterval, err = time.ParseDuration(strings.TrimSpace(poll)); err != nil {
 		return nil, fmt.Errorf("NEMO_POLL_INTERVAL (-nemo-poll-interval) %q is not a duration: set it like 30s or 1m", poll)
 	}

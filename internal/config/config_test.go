@@ -231,3 +231,27 @@ func TestLoadLimits(t *testing.T) {
 		t.Errorf("set: %v %d %d %d", c.MaxDuration, c.MinSampleRate, c.MaxSessionFiles, c.MaxInstruction)
 	}
 }
+
+// TestRootsSet: only roots the user set (env or flag) bound a client's
+// own roots; the default does not.
+func TestRootsSet(t *testing.T) {
+	home := t.TempDir()
+	base := map[string]string{"HOME": home, "TMPDIR": t.TempDir()}
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		want bool
+	}{
+		{base, nil, false},
+		{map[string]string{"HOME": home, "AUDIOEDIT_ROOTS": home}, nil, true},
+		{base, []string{"-roots", home}, true},
+	} {
+		cfg, err := Load(c.args, env(c.env), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.RootsSet != c.want {
+			t.Errorf("env %v args %v: RootsSet = %v, want %v", c.env, c.args, cfg.RootsSet, c.want)
+		}
+	}
+}

@@ -58,7 +58,7 @@ type Engine struct {
 	tmp     string
 	log     *zap.Logger
 	neural  NeuralDenoiser
-	open    func(path string) (*os.File, error)
+	open    func(ctx context.Context, path string) (*os.File, error)
 }
 
 // New finds the binaries and returns an Engine. It fails with an error
@@ -84,12 +84,20 @@ func New(opts Options) (*Engine, error) {
 	if open == nil {
 		open = os.Open
 	}
-	return &Engine{ffmpeg: ff, ffprobe: fp, tmp: tmp, log: log, neural: opts.Neural, open: open}, nil
+	return &Engine{ffmpeg: ff, ffprobe: fp, tmp: tmp, log: log, neural: opts.Neural,
+		open: func(_ context.Context, path string) (*os.File, error) { return open(path) }}, nil
 }
 
 // WithOpener returns a copy of e that opens the files it hands ffmpeg
 // with open (a caller's folder rules, checked at each use).
 func (e *Engine) WithOpener(open func(path string) (*os.File, error)) *Engine {
+	return e.WithContextOpener(func(_ context.Context, path string) (*os.File, error) { return open(path) })
+}
+
+// WithContextOpener is WithOpener with the context of the run that opens
+// the file: the folders allowed may belong to the caller (one MCP
+// client's roots).
+func (e *Engine) WithContextOpener(open func(ctx context.Context, path string) (*os.File, error)) *Engine {
 	c := *e
 	c.open = open
 	return &c
@@ -217,7 +225,7 @@ func (e *Engine) run(ctx context.Context, op, bin string, args []string, stdin i
 // ... (args name them /dev/fd/3, ...). Every input file in args
 // ("-i file:PATH") is opened with e.open and handed over the same way.
 func (e *Engine) runFiles(ctx context.Context, op, bin string, args []string, files []*os.File, stdin io.Reader, stdout io.Writer) (string, error) {
-	args, opened, err := e.pinInputs(args, len(files))
+	args, opened, err := e.pinInputs(ctx, args, len(files))
 	defer func() {
 		for _, f := range opened {
 			f.Close()
@@ -284,7 +292,7 @@ func (w *errWriter) Write(p []byte) (int, error) {
 // pinInputs opens every input file of args ("-i file:PATH") with e.open
 // and names it /dev/fd/N instead, N counting from 3+first. Pipes and
 // descriptors already named are left alone.
-func (e *Engine) pinInputs(args []string, first int) ([]string, []*os.File, error) {
+func (e *Engine) pinInputs(ctx context.Context, args []string, first int) ([]string, []*os.File, error) {
 	var opened []*os.File
 	out := args
 	for i := 1; i < len(args); i++ {
@@ -292,7 +300,7 @@ func (e *Engine) pinInputs(args []string, first int) ([]string, []*os.File, erro
 		if args[i-1] != "-i" || !ok || strings.HasPrefix(path, "/dev/fd/") {
 			continue
 		}
-		f, err := e.open(path)
+		f, err := e.open(ctx, path)
 		if err != nil {
 			for _, o := range opened {
 				o.Close()

@@ -87,6 +87,9 @@ type exportPlan struct {
 	mix       mixPlan  // music bed, other voices, titles, frame
 	syncTrack *track   // the synced recording's own track (its edits render too)
 	notes     []string // said about the plan (an automatic sync)
+	// scope is the calling client's folders (its MCP roots), which the
+	// render keeps after the call; nil means the configured roots.
+	scope *fsutil.Scope
 }
 
 // Export validates the request, starts the render as a job and waits up
@@ -113,7 +116,7 @@ func (b *Backend) Export(ctx context.Context, req backend.ExportRequest) (*backe
 			return nil, err
 		}
 	}
-	plan, err := b.plan(tl, req)
+	plan, err := b.plan(ctx, tl, req)
 	if err != nil {
 		return nil, err
 	}
@@ -179,7 +182,7 @@ func (b *Backend) wait(ctx context.Context, jb *job, wait time.Duration) (*backe
 }
 
 // plan resolves what to render.
-func (b *Backend) plan(tl *timeline, req backend.ExportRequest) (*exportPlan, error) {
+func (b *Backend) plan(ctx context.Context, tl *timeline, req backend.ExportRequest) (*exportPlan, error) {
 	var tr *track
 	var mixp mixPlan
 	switch {
@@ -273,7 +276,10 @@ func (b *Backend) plan(tl *timeline, req backend.ExportRequest) (*exportPlan, er
 	}
 	p.title = strings.TrimSuffix(tr.item.Name, filepath.Ext(tr.item.Name))
 	p.wholeKeep = wholeKeep(tr)
-	if err := b.outputPath(tl, req.OutputPath, req.Overwrite, p); err != nil {
+	if sc, ok := fsutil.ScopeFrom(ctx); ok {
+		p.scope = &sc // the render, after this call, keeps the client's folders
+	}
+	if err := b.outputPath(ctx, tl, req.OutputPath, req.Overwrite, p); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -336,8 +342,9 @@ func numberedName(title, format string, n int) string {
 // the server's own folders, never over an existing file unless
 // overwrite), or a new numbered file in the asked folder or the output
 // folder. It sets p.output, p.outDir and p.outName or p.outNum.
-func (b *Backend) outputPath(tl *timeline, asked string, overwrite bool, p *exportPlan) error {
+func (b *Backend) outputPath(ctx context.Context, tl *timeline, asked string, overwrite bool, p *exportPlan) error {
 	p.overwrite = overwrite
+	_, writeRoots, sc := b.rootsFor(ctx)
 	dir := b.outDir
 	if asked == "" {
 		if err := os.MkdirAll(b.outDir, 0o755); err != nil {
@@ -348,12 +355,12 @@ func (b *Backend) outputPath(tl *timeline, asked string, overwrite bool, p *expo
 			return backend.Userf("bad output_path %q: give an absolute file path", short(asked))
 		}
 		asked = filepath.Clean(asked)
-		st, err := b.writeRoots.Stat(asked)
+		st, err := writeRoots.Stat(asked)
 		switch {
 		case err == nil && st.IsDir():
 			dir = asked // a folder: a new numbered file in it
 		case err != nil && !errors.Is(err, os.ErrNotExist):
-			return b.outputRefused(asked, err)
+			return b.outputRefused(asked, sc.Refix(err))
 		default:
 			dir = filepath.Dir(asked)
 		}
@@ -377,9 +384,9 @@ func (b *Backend) outputPath(tl *timeline, asked string, overwrite bool, p *expo
 			}
 			p.outName = name
 		}
-		if st, err := b.writeRoots.Stat(dir); err != nil || !st.IsDir() {
+		if st, err := writeRoots.Stat(dir); err != nil || !st.IsDir() {
 			if err != nil && !errors.Is(err, os.ErrNotExist) {
-				return b.outputRefused(asked, err)
+				return b.outputRefused(asked, sc.Refix(err))
 			}
 			return backend.Userf("the folder of output_path %s does not exist: create it or choose another folder", short(asked))
 		}
@@ -392,7 +399,7 @@ func (b *Backend) outputPath(tl *timeline, asked string, overwrite bool, p *expo
 				return backend.Userf("output_path %s is one of the session's inputs: inputs are never overwritten, choose another name", short(asked))
 			}
 		}
-		st, err := b.writeRoots.Stat(p.output)
+		st, err := writeRoots.Stat(p.output)
 		switch {
 		case err == nil && !overwrite:
 			return backend.Userf("output_path %s already exists: pass overwrite: true to replace it, or choose another name", p.output)
@@ -690,9 +697,10 @@ func (b *Backend) render(ctx context.Context, jb *job, p *exportPlan) (*engine.O
 	}
 	base := 1 - encShare
 	enc.Progress = func(f float64) { b.progress(jb, base+f*encShare, "encoding "+p.format) }
-	o, err := b.writeRoots.CreateOutput(p.outDir, "."+p.format)
+	_, writeRoots, sc := b.rootsFor(ctx)
+	o, err := writeRoots.CreateOutput(p.outDir, "."+p.format)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, sc.Refix(err)
 	}
 	defer o.Close()
 	enc.Output = o.File()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/fsutil"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/store"
 )
 
@@ -67,6 +68,9 @@ func (b *Backend) dispatchLocked() {
 		b.queue = b.queue[1:]
 		b.running++
 		jctx, cancel := context.WithTimeout(b.ctx, b.jobOpt.Deadline)
+		if sc := jb.plan.scope; sc != nil {
+			jctx = fsutil.WithScope(jctx, *sc)
+		}
 		jb.mu.Lock()
 		jb.cancel = cancel
 		jb.j.Status, jb.j.QueuePosition, jb.j.UpdatedAt = backend.JobRunning, 0, now().UTC()

@@ -145,6 +145,7 @@ type Backend struct {
 	owner   string // this process, recorded on its jobs
 
 	limits     Limits
+	own        fsutil.Roots // our output, temp, media and engine temp folders
 	readRoots  fsutil.Roots // inputs, and our own files
 	writeRoots fsutil.Roots // outputs
 	protected  []string     // canonical folders no export goes into
@@ -231,12 +232,15 @@ func New(opts Options) (*Backend, error) {
 	if len(user) == 0 {
 		user = fsutil.ParseRoots(b.tmpDir)
 	}
-	own := fsutil.ParseRoots(strings.Join([]string{b.outDir, b.tmpDir, b.mediaDir, b.engineTemp()}, string(filepath.ListSeparator)))
-	b.readRoots = slices.Compact(slices.Sorted(slices.Values(append(append(fsutil.Roots(nil), user...), own...))))
-	b.writeRoots = slices.Compact(slices.Sorted(slices.Values(append(append(fsutil.Roots(nil), user...), own[0]))))
+	b.own = fsutil.ParseRoots(strings.Join([]string{b.outDir, b.tmpDir, b.mediaDir, b.engineTemp()}, string(filepath.ListSeparator)))
+	b.readRoots, b.writeRoots = b.withOwn(user)
 	b.protected = fsutil.ParseRoots(strings.Join(append(opts.Protected, b.mediaDir), string(filepath.ListSeparator)))
 	if b.eng != nil {
-		b.eng = b.eng.WithOpener(b.readRoots.Open)
+		b.eng = b.eng.WithContextOpener(func(ctx context.Context, path string) (*os.File, error) {
+			read, _, sc := b.rootsFor(ctx)
+			f, err := read.Open(path)
+			return f, sc.Refix(err)
+		})
 	}
 	b.removeLeftovers()
 	b.ctx, b.cancel = context.WithCancel(context.Background())
@@ -244,6 +248,27 @@ func New(opts Options) (*Backend, error) {
 		return nil, err
 	}
 	return b, nil
+}
+
+// withOwn returns the folders a call may read from (user's and all of
+// ours) and write to (user's and the output folder).
+func (b *Backend) withOwn(user fsutil.Roots) (read, write fsutil.Roots) {
+	read = slices.Compact(slices.Sorted(slices.Values(append(append(fsutil.Roots(nil), user...), b.own...))))
+	write = slices.Compact(slices.Sorted(slices.Values(append(append(fsutil.Roots(nil), user...), b.own[0]))))
+	return read, write
+}
+
+// rootsFor returns the folders a call may read from and write to: the
+// client's scope when the context carries one (its MCP roots, see
+// fsutil.Scope), else the configured roots, with our own folders added
+// either way. sc.Refix puts the scope's advice into a refusal.
+func (b *Backend) rootsFor(ctx context.Context) (read, write fsutil.Roots, sc fsutil.Scope) {
+	sc, ok := fsutil.ScopeFrom(ctx)
+	if !ok {
+		return b.readRoots, b.writeRoots, sc
+	}
+	read, write = b.withOwn(sc.Roots)
+	return read, write, sc
 }
 
 // Hints are what the local backend's tools do. Everything runs on this

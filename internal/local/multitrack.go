@@ -11,6 +11,7 @@ import (
 	"github.com/mcp-audioedit/mcp-audioedit/internal/backend"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/draft"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/engine"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/fsutil"
 	"github.com/mcp-audioedit/mcp-audioedit/internal/intent"
 )
 
@@ -179,7 +180,7 @@ func (b *Backend) resolveMusic(ctx context.Context, sessionID string, tl *timeli
 	case spec != nil && spec.File != "":
 		it = tl.find(spec.File)
 		if it == nil && filepath.IsAbs(spec.File) {
-			if err := b.checkRoot(spec.File); err != nil {
+			if err := b.checkRoot(ctx, spec.File); err != nil {
 				return "", err
 			}
 			res, err := b.Upload(ctx, backend.UploadRequest{SessionID: sessionID, Paths: []string{spec.File}})
@@ -249,8 +250,15 @@ func joinNames(its []*mediaItem) string {
 	return strings.Join(ns, ", ")
 }
 
-// checkRoot refuses a path outside the allowed folders (when they are set).
-func (b *Backend) checkRoot(p string) error {
+// checkRoot refuses a path outside the allowed folders (when they are
+// set): the client's scope when the context carries one.
+func (b *Backend) checkRoot(ctx context.Context, p string) error {
+	if sc, ok := fsutil.ScopeFrom(ctx); ok {
+		if _, err := sc.Check(p); err != nil {
+			return &backend.UserError{Msg: err.Error() + ". Nothing was changed", Err: err}
+		}
+		return nil
+	}
 	if len(b.roots) == 0 {
 		return nil
 	}

@@ -113,7 +113,9 @@ func (b *Backend) probeLocal(ctx context.Context, p string) (*mediaItem, error) 
 	if err != nil {
 		return nil, backend.Userf("bad path %q: give an absolute file path", p)
 	}
-	st, err := b.readRoots.Stat(abs) // through the roots: a link out of them is refused
+	read, _, sc := b.rootsFor(ctx)
+	st, err := read.Stat(abs) // through the roots: a link out of them is refused
+	err = sc.Refix(err)
 	if errors.Is(err, fsutil.ErrOutsideRoots) {
 		msg, _ := b.explain(err)
 		return nil, &backend.UserError{Msg: msg, Err: err}

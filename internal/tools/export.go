@@ -76,7 +76,7 @@ func export(d *deps) Tool {
 			Resolution: in.Resolution, File: in.File, Wait: waitFor(in.WaitSeconds, raw), Overwrite: in.Overwrite,
 		}
 		if in.OutputPath != "" {
-			abs, bad := d.checkPath(in.OutputPath)
+			abs, bad := d.checkPath(ctx, in.OutputPath)
 			if bad != nil {
 				return bad, nil
 			}

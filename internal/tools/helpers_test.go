@@ -53,7 +53,14 @@ func newTestEnvData(t *testing.T, data string) *testEnv {
 func newTestEnvWith(t *testing.T, version, data string) *testEnv {
 	t.Helper()
 	s, dir := newTestServerData(t, data)
-	c, err := client.NewInProcessClient(s)
+	return connect(t, s, dir, version)
+}
+
+// connect is a real MCP client, in-process, with opts, speaking version
+// to s, whose writable root is dir.
+func connect(t *testing.T, s *server.MCPServer, dir, version string, opts ...client.ClientOption) *testEnv {
+	t.Helper()
+	c, err := client.NewInProcessClientWithOptions(s, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,6 +95,13 @@ func newTestServer(t *testing.T) (*server.MCPServer, string) {
 // the temp folder's data/).
 func newTestServerData(t *testing.T, data string) (*server.MCPServer, string) {
 	t.Helper()
+	return newTestServerOpts(t, data, nil)
+}
+
+// newTestServerOpts is newTestServerData with the tools' options changed
+// by mod (nil: none).
+func newTestServerOpts(t *testing.T, data string, mod func(*Options)) (*server.MCPServer, string) {
+	t.Helper()
 	testmedia.RequireFFmpeg(t)
 	dir := t.TempDir()
 	log := zaptest.NewLogger(t)
@@ -116,5 +130,9 @@ func newTestServerData(t *testing.T, data string) (*server.MCPServer, string) {
 		b.Close()
 		st.Close()
 	})
-	return NewServer(b, Options{Roots: roots, Version: "test", Logger: log, Folders: []string{data, out, dir}}), dir
+	opts := Options{Roots: roots, Version: "test", Logger: log, Folders: []string{data, out, dir}}
+	if mod != nil {
+		mod(&opts)
+	}
+	return NewServer(b, opts), dir
 }

@@ -389,7 +389,7 @@ func (x *extras) readFile(media bool) server.ResourceTemplateHandlerFunc {
 		}
 		switch {
 		case path != "":
-			return x.fileContents(req.Params.URI, path, mime)
+			return x.fileContents(ctx, req.Params.URI, path, mime)
 		case link != "":
 			return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "text/uri-list", Text: link + "\r\n"}}, nil
 		}
@@ -402,10 +402,11 @@ func (x *extras) readFile(media bool) server.ResourceTemplateHandlerFunc {
 }
 
 // fileContents is the file at path as a blob, or a link when it is too
-// large for one message. The path is checked against the roots again: they
-// may have narrowed since the file was made.
-func (x *extras) fileContents(uri, path, mime string) ([]mcp.ResourceContents, error) {
-	abs, err := x.d.roots.Check(path)
+// large for one message. The path is checked against the roots again
+// (the client's, when it offers roots): they may have narrowed since the
+// file was made.
+func (x *extras) fileContents(ctx context.Context, uri, path, mime string) ([]mcp.ResourceContents, error) {
+	abs, err := x.d.check(x.d.cr.apply(ctx), path)
 	if err != nil {
 		return nil, err
 	}

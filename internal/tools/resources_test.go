@@ -154,7 +154,7 @@ func TestLargeFileIsALink(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := newExtras(newDeps(nil, Options{Roots: fsutil.ParseRoots(dir)}), nil)
-	c, err := x.fileContents("audioedit://sessions/s/media/big.wav", big, "audio/wav")
+	c, err := x.fileContents(context.Background(), "audioedit://sessions/s/media/big.wav", big, "audio/wav")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestLargeFileIsALink(t *testing.T) {
 	}
 	// Outside the roots: refused.
 	x = newExtras(newDeps(nil, Options{Roots: fsutil.ParseRoots(t.TempDir())}), nil)
-	if _, err := x.fileContents("u", big, "audio/wav"); err == nil {
+	if _, err := x.fileContents(context.Background(), "u", big, "audio/wav"); err == nil {
 		t.Error("a file outside the roots was read")
 	}
 }

@@ -38,7 +38,15 @@ credits shows the account balance. Tools that fail return a sentence saying what
 type Options struct {
 	// Roots are the folders the tools may read from and write to; every
 	// path argument is checked against them before the backend sees it.
+	// A client that offers roots (MCP roots/list) uses its own instead:
+	// see roots.go.
 	Roots fsutil.Roots
+	// RootsBound says the user set Roots (AUDIOEDIT_ROOTS): a client's
+	// roots are then narrowed to them, never wider.
+	RootsBound bool
+	// RootsTimeout bounds the wait for a client's roots/list answer; 0
+	// means DefaultRootsTimeout.
+	RootsTimeout time.Duration
 	// Version is the server version reported to clients.
 	Version string
 	// Logger receives call logs and internal errors; nil means none.
@@ -53,6 +61,8 @@ type Options struct {
 	// Folders are where the server writes (data, output, temp folders):
 	// a "disk full" error names the fullest of them.
 	Folders []string
+
+	clientRoots *clientRoots // set by NewServer
 }
 
 // Tool is one MCP tool: its definition (name, description, schemas,
@@ -107,6 +117,7 @@ func NewServer(b backend.Backend, opts Options) *server.MCPServer {
 		cl = NewClientLog()
 	}
 	cl.hooks(hooks)
+	opts.clientRoots = newClientRoots(opts, log)
 	x := newExtras(newDeps(b, opts), cl)
 	s := server.NewMCPServer(ServerName, version, append([]server.ServerOption{
 		server.WithInstructions(Instructions),
@@ -127,6 +138,7 @@ func NewServer(b backend.Backend, opts Options) *server.MCPServer {
 		s.AddTool(t.Def, t.Handler)
 	}
 	x.register(s) // resources, prompts, client log: resources.go
+	opts.clientRoots.register(s, hooks)
 	return s
 }
 
@@ -137,6 +149,7 @@ type deps struct {
 	log     *zap.Logger
 	caps    backend.Capabilities
 	folders []string
+	cr      *clientRoots // nil: the configured roots only
 }
 
 func newDeps(b backend.Backend, opts Options) *deps {
@@ -154,7 +167,7 @@ func newDeps(b backend.Backend, opts Options) *deps {
 	case opts.Capabilities != nil:
 		caps = *opts.Capabilities
 	}
-	return &deps{b: b, roots: opts.Roots, log: log, caps: caps, folders: opts.Folders}
+	return &deps{b: b, roots: opts.Roots, log: log, caps: caps, folders: opts.Folders, cr: opts.clientRoots}
 }
 
 // annotations sets the display title and all four hints explicitly, from
@@ -187,6 +200,7 @@ func typed[In any](d *deps, def mcp.Tool, h func(ctx context.Context, in In, raw
 			clientID = cs.SessionID()
 		}
 		ctx = backend.WithClientSession(ctx, clientID)
+		ctx = d.cr.apply(ctx) // the client's roots, when it offers them
 		var in In
 		raw := map[string]json.RawMessage{}
 		if req.Params.Arguments != nil || len(req.Params.RawArguments) > 0 {
@@ -386,14 +400,24 @@ func (d *deps) fail(ctx context.Context, tool string, err error) *mcp.CallToolRe
 	return mcp.NewToolResultError("internal error: " + short + "; see the server log")
 }
 
-// checkPath resolves a path argument against the roots; the error result
-// names AUDIOEDIT_ROOTS.
-func (d *deps) checkPath(p string) (string, *mcp.CallToolResult) {
-	abs, err := d.roots.Check(p)
+// checkPath resolves a path argument against the calling client's
+// roots (see roots.go) or the configured ones; the error result names
+// them and says what to do.
+func (d *deps) checkPath(ctx context.Context, p string) (string, *mcp.CallToolResult) {
+	abs, err := d.check(ctx, p)
 	if err != nil {
 		return "", mcp.NewToolResultError(err.Error())
 	}
 	return abs, nil
+}
+
+// check resolves path against the calling client's roots, or the
+// configured ones.
+func (d *deps) check(ctx context.Context, path string) (string, error) {
+	if sc, ok := fsutil.ScopeFrom(ctx); ok {
+		return sc.Check(path)
+	}
+	return d.roots.Check(path)
 }
 
 // nonNil returns s, or an empty slice for nil, so required arrays never

@@ -57,7 +57,7 @@ func upload(d *deps) Tool {
 		}
 		req := backend.UploadRequest{SessionID: in.SessionID, URLs: in.URLs, NewSession: in.NewSession}
 		for _, p := range in.Paths {
-			abs, bad := d.checkPath(p)
+			abs, bad := d.checkPath(ctx, p)
 			if bad != nil {
 				return bad, nil
 			}
