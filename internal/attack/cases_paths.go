@@ -1,6 +1,8 @@
 package attack
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -183,7 +185,53 @@ func pathCases() []Case {
 		}
 		return nil
 	}})...)
+	out = append(out, clientRootsCase())
 	return out
+}
+
+// clientRootsCase: a client offering roots wider than AUDIOEDIT_ROOTS
+// ("/", the outside folder, a link out of the root, a ".." path) must not
+// widen what the tools may read or write.
+func clientRootsCase() Case {
+	return Case{Name: "path/client-roots-wider/stdio", Category: CatPaths, Transport: "stdio", Item: "review: path escapes", Run: func(e *E) error {
+		sb := e.SB
+		link := filepath.Join(sb.Root, "rootlink")
+		_ = os.Symlink(sb.Outside, link)
+		s, err := e.Launch(nil, "stdio")
+		if err != nil {
+			return err
+		}
+		s.OfferRoots("file:///", "file://"+sb.Outside, "file://"+link, "file://"+sb.Root+"/../outside", "file://localhost"+sb.Outside+"/dir")
+		c := e.StdioClient(s)
+		ctx, cancel := context.WithTimeout(e.Ctx, CallTimeout)
+		defer cancel()
+		if _, err := InitializeCaps(ctx, c, map[string]any{"roots": map[string]any{"listChanged": true}}); err != nil {
+			return fmt.Errorf("handshake: %w", err)
+		}
+		for _, p := range []string{filepath.Join(sb.Outside, "canary.wav"), filepath.Join(sb.Outside, "dir", "keep.wav"), filepath.Join(link, "canary.wav")} {
+			r, err := e.Tool(c, "upload", map[string]any{"paths": []string{p}})
+			if err := refused("upload of "+p, r, err); err != nil {
+				return err
+			}
+		}
+		if s.RootsAsked() == 0 {
+			return errors.New("the server never asked the client for its roots: the case proves nothing")
+		}
+		r, err := e.Tool(c, "upload", map[string]any{"paths": []string{filepath.Join(sb.In, "tone.wav")}})
+		if err != nil || r.IsError {
+			return fmt.Errorf("upload inside the root (kept: it lies inside the client's \"/\"): %v %s", err, errText(r, err))
+		}
+		for _, d := range []string{filepath.Join(sb.Outside, "x.wav"), filepath.Join(link, "x.wav")} {
+			r, err := e.Tool(c, "export", map[string]any{"format": "wav", "output_path": d})
+			if err := refused("export to "+d, r, err); err != nil {
+				return err
+			}
+		}
+		if _, err := e.Tool(c, "export", map[string]any{"format": "wav", "output_path": filepath.Join(sb.Out, "in-root.wav"), "wait_seconds": 60}); err != nil {
+			return err
+		}
+		return nil
+	}}
 }
 
 // slowEdit makes a render slow: two measured passes and the classic

@@ -35,6 +35,48 @@ type Server struct {
 	pending map[int]chan rpcReply
 	nextID  int
 	texts   []string // every line the server wrote to stdout
+	roots   []string // root URIs a stdio client offers (roots/list)
+	asked   int      // roots/list requests received
+
+	wmu sync.Mutex // one writer of stdin at a time
+}
+
+// OfferRoots makes the stdio client answer roots/list with these URIs.
+func (s *Server) OfferRoots(uris ...string) {
+	s.mu.Lock()
+	s.roots = uris
+	s.mu.Unlock()
+}
+
+// RootsAsked is how many roots/list requests the server sent.
+func (s *Server) RootsAsked() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.asked
+}
+
+// writeLine writes one JSON-RPC message to the server's stdin.
+func (s *Server) writeLine(msg any) error {
+	b, err := json.Marshal(msg)
+	if err != nil {
+		return err
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	_, err = s.stdin.Write(append(b, '\n'))
+	return err
+}
+
+// answerRoots answers a roots/list request with the offered roots.
+func (s *Server) answerRoots(id json.RawMessage) {
+	s.mu.Lock()
+	s.asked++
+	roots := []map[string]string{}
+	for _, u := range s.roots {
+		roots = append(roots, map[string]string{"uri": u})
+	}
+	s.mu.Unlock()
+	_ = s.writeLine(map[string]any{"jsonrpc": "2.0", "id": id, "result": map[string]any{"roots": roots}})
 }
 
 type rpcReply struct {
@@ -139,6 +181,15 @@ func (s *Server) readStdout(r io.Reader) {
 			s.texts = append(s.texts, "NOT JSON-RPC: "+line)
 		}
 		var ch chan rpcReply
+		if m.Method == "roots/list" {
+			var req struct {
+				ID json.RawMessage `json:"id"`
+			}
+			_ = json.Unmarshal([]byte(line), &req)
+			s.mu.Unlock()
+			s.answerRoots(req.ID)
+			continue
+		}
 		if m.ID != nil && m.Method == "" {
 			ch = s.pending[*m.ID]
 			delete(s.pending, *m.ID)
@@ -285,9 +336,14 @@ type Client interface {
 
 // Initialize runs the MCP handshake.
 func Initialize(ctx context.Context, c Client) (json.RawMessage, error) {
+	return InitializeCaps(ctx, c, map[string]any{})
+}
+
+// InitializeCaps runs the MCP handshake declaring the client capabilities caps.
+func InitializeCaps(ctx context.Context, c Client, caps map[string]any) (json.RawMessage, error) {
 	res, err := c.Call(ctx, "initialize", map[string]any{
 		"protocolVersion": "2025-06-18",
-		"capabilities":    map[string]any{},
+		"capabilities":    caps,
 		"clientInfo":      map[string]any{"name": "attack", "version": "0"},
 	})
 	if err != nil {
@@ -299,21 +355,11 @@ func Initialize(ctx context.Context, c Client) (json.RawMessage, error) {
 // stdioClient is the client of a stdio server.
 type stdioClient struct {
 	s *Server
-	w sync.Mutex
 }
 
 func (c *stdioClient) Said() []string { return c.s.Texts() }
 
-func (c *stdioClient) write(msg map[string]any) error {
-	b, err := json.Marshal(msg)
-	if err != nil {
-		return err
-	}
-	c.w.Lock()
-	defer c.w.Unlock()
-	_, err = c.s.stdin.Write(append(b, '\n'))
-	return err
-}
+func (c *stdioClient) write(msg map[string]any) error { return c.s.writeLine(msg) }
 
 func (c *stdioClient) Notify(method string, params any) error {
 	msg := map[string]any{"jsonrpc": "2.0", "method": method}
