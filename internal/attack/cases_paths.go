@@ -230,6 +230,20 @@ func clientRootsCase() Case {
 		if _, err := e.Tool(c, "export", map[string]any{"format": "wav", "output_path": filepath.Join(sb.Out, "in-root.wav"), "wait_seconds": 60}); err != nil {
 			return err
 		}
+		// Narrower roots, announced with list_changed, apply on the next
+		// call: the client's answer is used, not only the configured roots.
+		s.OfferRoots("file://" + sb.Out)
+		if err := c.Notify("notifications/roots/list_changed", nil); err != nil {
+			return err
+		}
+		in := filepath.Join(sb.In, "tone.wav")
+		r, err = e.Tool(c, "upload", map[string]any{"paths": []string{in}})
+		if err := refused("upload of "+in+" outside the client's new roots", r, err); err != nil {
+			return err
+		}
+		if !strings.Contains(r.Text, sb.Out) || s.RootsAsked() != 2 {
+			return fmt.Errorf("after list_changed (roots asked %d times) the refusal does not name the client's root: %s", s.RootsAsked(), tail(r.Text, 300))
+		}
 		return nil
 	}}
 }
