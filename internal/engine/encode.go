@@ -77,6 +77,10 @@ type Output struct {
 	Size int64
 	// VideoCopied reports that the video stream was copied, not re-encoded.
 	VideoCopied bool
+	// SmartFrames, when > 0, is how many video frames of a cut video were
+	// copied from the source by smart rendering (smartcut.go); only the
+	// frames around the cuts were re-encoded.
+	SmartFrames int
 	// Info is the probe of the output.
 	Info *MediaInfo
 }
@@ -287,18 +291,23 @@ func (e *Engine) Encode(ctx context.Context, opts EncodeOptions) (*Output, error
 			return nil, err
 		}
 	}
-	graph := p.graph()
-	graphFile := ""
-	if len(graph) > maxInlineGraph {
-		graphFile = filepath.Join(work, "graph.txt")
-		if err := os.WriteFile(graphFile, []byte(graph), 0o600); err != nil {
-			return nil, fmt.Errorf("encode: %w", err)
+	smart := 0
+	if p.mode == modeVideo {
+		done, n, err := e.smartRender(ctx, p, work, tmpOut, outFiles, prog)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return nil, err
+		case err != nil:
+			// Never a wrong picture: re-encode the whole video instead.
+			e.log.Warn("encode: smart render failed; re-encoding the whole video", zap.Error(err))
+		case done:
+			smart = n
 		}
 	}
-	args := encodeArgs(p, still, graphFile, tmpOut)
-	pw := &progressWriter{fn: prog.outTime}
-	if _, err := e.runFiles(ctx, "encode", e.ffmpeg, args, outFiles, nil, pw); err != nil {
-		return nil, err
+	if smart == 0 {
+		if err := e.fullEncode(ctx, p, still, work, tmpOut, outFiles, prog); err != nil {
+			return nil, err
+		}
 	}
 	info, err := e.probe(ctx, opts.OutputPath, tmpOut, outFiles)
 	if err != nil {
@@ -313,15 +322,33 @@ func (e *Engine) Encode(ctx context.Context, opts EncodeOptions) (*Output, error
 	info.Path = opts.OutputPath
 	prog.done()
 	e.log.Debug("encoded", zap.String("path", opts.OutputPath), zap.String("format", p.format),
-		zap.Float64("duration", info.Duration), zap.Bool("video_copied", p.mode == modeCopy))
+		zap.Float64("duration", info.Duration), zap.Bool("video_copied", p.mode == modeCopy), zap.Int("smart_frames", smart))
 	return &Output{
 		Path:        opts.OutputPath,
 		Format:      p.format,
 		Duration:    info.Duration,
 		Size:        info.Size,
 		VideoCopied: p.mode == modeCopy,
+		SmartFrames: smart,
 		Info:        info,
 	}, nil
+}
+
+// fullEncode renders the plan in one ffmpeg run (every frame decoded and,
+// for video, re-encoded or copied whole).
+func (e *Engine) fullEncode(ctx context.Context, p *encodePlan, still, work, tmpOut string, outFiles []*os.File, prog *fracReporter) error {
+	graph := p.graph()
+	graphFile := ""
+	if len(graph) > maxInlineGraph {
+		graphFile = filepath.Join(work, "graph.txt")
+		if err := os.WriteFile(graphFile, []byte(graph), 0o600); err != nil {
+			return fmt.Errorf("encode: %w", err)
+		}
+	}
+	args := encodeArgs(p, still, graphFile, tmpOut)
+	pw := &progressWriter{fn: prog.outTime}
+	_, err := e.runFiles(ctx, "encode", e.ffmpeg, args, outFiles, nil, pw)
+	return err
 }
 
 // checkNotInput refuses an output path that names one of the inputs.

@@ -1,0 +1,510 @@
+package engine
+
+// Smart rendering ("smart cut") of a video with cuts: the whole groups of
+// pictures (GOPs) inside each kept range are stream-copied, and only the
+// partial GOPs at the edges of each range are decoded and re-encoded. The
+// pieces are written as MPEG-TS (Annex B, parameter sets in-band before
+// every keyframe: the copied pieces get the source's SPS/PPS from
+// h264_mp4toannexb, the x264 pieces repeat their own), joined by the
+// concat demuxer from a list we write, and muxed with the rendered audio.
+//
+// A video qualifies when nothing but the cut changes its picture:
+//   - the cut comes with separately rendered audio (AudioPath) or there is
+//     no audio, and every kept range lies inside the video;
+//   - the output is mp4, mov or mkv (H.264 video) at the source's own size,
+//     with no text drawn on it;
+//   - the source is H.264 in mp4, mov or mkv, 8-bit 4:2:0 (yuv420p), square
+//     pixels, Baseline, Main or High profile;
+//   - its frames lie on a constant frame rate grid (variable frame rate
+//     sources are re-timed by the full re-encode, as before);
+//   - at least one whole GOP lies inside a kept range (otherwise there is
+//     nothing to copy and the full re-encode is as fast).
+//
+// Everything else takes the full re-encode (planEncode's modeVideo). The
+// frames kept are exactly those the full path's select filter keeps (the
+// same [Start-half frame, End-half frame) rule on the same timestamps), so
+// the video keeps the audio chain's frame-snapped ranges to the frame.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.uber.org/zap"
+)
+
+// videoIndex is what the keyframe probe found about the first video
+// stream of a source: its frames in display order and the stream's
+// properties that re-encoded pieces must match.
+type videoIndex struct {
+	codec, profile, pixFmt, sar string
+	level                       int
+	// tbNum/tbDen is the stream time base; rateNum/rateDen its frame rate
+	// (r_frame_rate), avgNum/avgDen the average rate.
+	tbNum, tbDen     int64
+	rateNum, rateDen int64
+	avgNum, avgDen   int64
+	// start is the format's start time in seconds (ffmpeg subtracts it
+	// from every timestamp when it decodes).
+	start float64
+	// frames in display (pts) order.
+	frames []vframe
+}
+
+// vframe is one video frame (packet) of the source.
+type vframe struct {
+	pts int64
+	// key: the packet is a keyframe.
+	key bool
+	// clean: decoding can start here and the packets from here on in
+	// decode order hold exactly the frames from here on in display order
+	// (a keyframe of a closed GOP): a copy may start or end here.
+	clean bool
+}
+
+// keyframeProbeArgs is the ffprobe argv that lists the packets (pts, key
+// flag) of the first video stream of path with the stream's properties.
+// Packets are read, not decoded: it costs one read of the file.
+func keyframeProbeArgs(path string) []string {
+	return append([]string{"-v", "error", "-select_streams", "v:0",
+		"-show_entries", "packet=pts,flags:stream=codec_name,profile,level,pix_fmt,sample_aspect_ratio,time_base,r_frame_rate,avg_frame_rate:format=start_time",
+		"-of", "json"}, input(path)...)
+}
+
+type keyframeProbeOut struct {
+	Packets []struct {
+		PTS   *int64 `json:"pts"`
+		Flags string `json:"flags"`
+	} `json:"packets"`
+	Streams []struct {
+		CodecName    string `json:"codec_name"`
+		Profile      string `json:"profile"`
+		Level        int    `json:"level"`
+		PixFmt       string `json:"pix_fmt"`
+		SAR          string `json:"sample_aspect_ratio"`
+		TimeBase     string `json:"time_base"`
+		RFrameRate   string `json:"r_frame_rate"`
+		AvgFrameRate string `json:"avg_frame_rate"`
+	} `json:"streams"`
+	Format struct {
+		StartTime string `json:"start_time"`
+	} `json:"format"`
+}
+
+// parseKeyframeProbe reads keyframeProbeArgs' output. Packets arrive in
+// decode order; the frames come back in display order, each keyframe
+// marked clean when no packet before it (in decode order) is shown after
+// it and none after it is shown before it.
+func parseKeyframeProbe(data []byte) (*videoIndex, error) {
+	var p keyframeProbeOut
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("keyframe probe: %w", err)
+	}
+	if len(p.Streams) == 0 {
+		return nil, errors.New("keyframe probe: no video stream")
+	}
+	s := p.Streams[0]
+	vi := &videoIndex{codec: s.CodecName, profile: s.Profile, pixFmt: s.PixFmt, sar: s.SAR, level: s.Level}
+	var ok1, ok2, ok3 bool
+	vi.tbNum, vi.tbDen, ok1 = parseRational(s.TimeBase)
+	vi.rateNum, vi.rateDen, ok2 = parseRational(s.RFrameRate)
+	vi.avgNum, vi.avgDen, ok3 = parseRational(s.AvgFrameRate)
+	if !ok1 || !ok2 || !ok3 {
+		return nil, fmt.Errorf("keyframe probe: time base %q, frame rate %q/%q unusable", s.TimeBase, s.RFrameRate, s.AvgFrameRate)
+	}
+	vi.start, _ = strconv.ParseFloat(p.Format.StartTime, 64)
+	n := len(p.Packets)
+	type pk struct {
+		pts int64
+		key bool
+		dec int // decode position
+	}
+	pks := make([]pk, 0, n)
+	for i, q := range p.Packets {
+		if q.PTS == nil {
+			return nil, fmt.Errorf("keyframe probe: packet %d has no timestamp", i)
+		}
+		pks = append(pks, pk{pts: *q.PTS, key: strings.HasPrefix(q.Flags, "K"), dec: i})
+	}
+	// Display rank of every packet, then the clean keyframes: at decode
+	// position d with display rank r, clean when the packets before d are
+	// exactly the display ranks 0..r-1 (max rank before d is r-1 and
+	// d == r).
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return pks[order[a]].pts < pks[order[b]].pts })
+	rank := make([]int, n)
+	for r, i := range order {
+		if r > 0 && pks[order[r-1]].pts == pks[i].pts {
+			return nil, fmt.Errorf("keyframe probe: two packets at pts %d", pks[i].pts)
+		}
+		rank[i] = r
+	}
+	vi.frames = make([]vframe, n)
+	maxBefore := -1
+	for d := 0; d < n; d++ {
+		r := rank[d]
+		vi.frames[r] = vframe{pts: pks[d].pts, key: pks[d].key, clean: pks[d].key && d == r && maxBefore == r-1}
+		maxBefore = max(maxBefore, r)
+	}
+	return vi, nil
+}
+
+// parseRational reads "num/den" with both positive.
+func parseRational(s string) (int64, int64, bool) {
+	a, b, ok := strings.Cut(s, "/")
+	if !ok {
+		return 0, 0, false
+	}
+	n, err1 := strconv.ParseInt(a, 10, 64)
+	d, err2 := strconv.ParseInt(b, 10, 64)
+	if err1 != nil || err2 != nil || n <= 0 || d <= 0 {
+		return 0, 0, false
+	}
+	return n, d, true
+}
+
+// fps is the frame rate as a float.
+func (vi *videoIndex) fps() float64 { return float64(vi.rateNum) / float64(vi.rateDen) }
+
+// raw is frame i's timestamp in seconds as ffmpeg reads it with -copyts.
+func (vi *videoIndex) raw(i int) float64 {
+	return float64(vi.frames[i].pts) * float64(vi.tbNum) / float64(vi.tbDen)
+}
+
+// t is frame i's time as the full re-encode's select filter sees it (the
+// format start subtracted).
+func (vi *videoIndex) t(i int) float64 { return vi.raw(i) - vi.start }
+
+// x264Profile is the libx264 profile matching the source's ("" when the
+// source's cannot be matched).
+func x264Profile(p string) string {
+	switch p {
+	case "High":
+		return "high"
+	case "Main":
+		return "main"
+	case "Baseline", "Constrained Baseline":
+		return "baseline"
+	}
+	return ""
+}
+
+// smartReason says why vi cannot be smart-rendered ("" when it can).
+func (vi *videoIndex) smartReason() string {
+	switch {
+	case vi.codec != "h264":
+		return "the video is " + vi.codec + ", not H.264"
+	case vi.pixFmt != "yuv420p":
+		return "pixel format " + vi.pixFmt + " is not yuv420p"
+	case vi.sar != "" && vi.sar != "1:1" && vi.sar != "0:1" && vi.sar != "N/A":
+		return "pixels are not square (" + vi.sar + ")"
+	case x264Profile(vi.profile) == "":
+		return "H.264 profile " + vi.profile + " is not Baseline, Main or High"
+	case vi.rateNum*vi.avgDen != vi.avgNum*vi.rateDen:
+		return "variable frame rate"
+	case len(vi.frames) == 0:
+		return "no video frames"
+	}
+	// Every frame on the rate's grid, to a quarter of a frame.
+	f := vi.fps()
+	t0 := vi.raw(0)
+	for i := range vi.frames {
+		if math.Abs((vi.raw(i)-t0)*f-float64(i)) > 0.25 {
+			return fmt.Sprintf("variable frame rate (frame %d off the %.3f fps grid)", i, f)
+		}
+	}
+	return ""
+}
+
+// smartPiece is one piece of a smart render: frames [from, to) of the
+// source (display order), copied or re-encoded.
+type smartPiece struct {
+	from, to int
+	copy     bool
+	// seek is the clean keyframe a re-encoded piece decodes from.
+	seek int
+}
+
+func (p smartPiece) frames() int { return p.to - p.from }
+
+// keptFrames lists, for each keep range, the source frames [from, to)
+// that the full re-encode's select filter would keep: those whose time t
+// lies in [Start-tol, End-tol). Frames are in time order, so each range
+// is a run.
+func (vi *videoIndex) keptFrames(keep []Range, tol float64) [][2]int {
+	var runs [][2]int
+	n := len(vi.frames)
+	for _, r := range keep {
+		a := sort.Search(n, func(i int) bool { return vi.t(i) >= r.Start-tol })
+		b := sort.Search(n, func(i int) bool { return vi.t(i) >= r.End-tol })
+		if b > a {
+			runs = append(runs, [2]int{a, b})
+		}
+	}
+	return runs
+}
+
+// planSmart splits the kept frames into pieces: in each run the stretch
+// between its first and last clean boundary (a clean keyframe, or the end
+// of the video) is copied, the frames before and after it re-encoded. A
+// run with no whole GOP inside is re-encoded whole. It returns the pieces
+// and how many frames are copied.
+func (vi *videoIndex) planSmart(runs [][2]int) ([]smartPiece, int) {
+	n := len(vi.frames)
+	var bounds []int // clean keyframes, then n
+	for i, f := range vi.frames {
+		if f.clean {
+			bounds = append(bounds, i)
+		}
+	}
+	bounds = append(bounds, n)
+	// seekFor is the last clean keyframe at or before frame i.
+	seekFor := func(i int) int {
+		k := sort.SearchInts(bounds, i+1) - 1
+		if k < 0 {
+			return -1
+		}
+		return bounds[k]
+	}
+	var ps []smartPiece
+	copied := 0
+	enc := func(a, b int) {
+		if b > a {
+			ps = append(ps, smartPiece{from: a, to: b, seek: seekFor(a)})
+		}
+	}
+	for _, r := range runs {
+		a, b := r[0], r[1]
+		i := sort.SearchInts(bounds, a) // first bound >= a
+		j := sort.SearchInts(bounds, b+1) - 1
+		if i >= len(bounds) || j < 0 || bounds[i] >= bounds[j] {
+			enc(a, b)
+			continue
+		}
+		c0, c1 := bounds[i], bounds[j]
+		enc(a, c0)
+		ps = append(ps, smartPiece{from: c0, to: c1, copy: true})
+		copied += c1 - c0
+		enc(c1, b)
+	}
+	return ps, copied
+}
+
+// smartCopyArgs copies the packets of piece pc (whole GOPs from a clean
+// keyframe) into an MPEG-TS file. The seek lands a quarter of a frame
+// after the keyframe, so the demuxer starts at that keyframe and no
+// earlier one; -frames:v counts packets in decode order, which for whole
+// closed GOPs are exactly the frames of the piece.
+func smartCopyArgs(src string, vi *videoIndex, pc smartPiece, out string) []string {
+	ss := vi.t(pc.from) + 0.25/vi.fps()
+	a := ffmpegArgs("-v", "error", "-ss", fnum(ss))
+	a = append(a, input(src)...)
+	return append(a, "-map", "0:v:0", "-c", "copy", "-bsf:v", "h264_mp4toannexb", "-frames:v", strconv.Itoa(pc.frames()),
+		"-map_metadata", "-1", "-f", "mpegts", fileArg(out))
+}
+
+// smartEncodeArgs re-encodes the frames of piece pc into an MPEG-TS file
+// with x264 set up like the source (profile, level, pixel format), its
+// parameter sets repeated in-band. Decoding starts at the clean keyframe
+// pc.seek; timestamps stay the source's (-copyts) so that select picks
+// the piece's frames by their own times (half a frame of tolerance);
+// they are then renumbered from 0 at the source's frame rate.
+func smartEncodeArgs(p *encodePlan, vi *videoIndex, pc smartPiece, out string) []string {
+	half := 0.5 / vi.fps()
+	a := ffmpegArgs("-v", "error", "-nostats", "-progress", "pipe:1", "-ss", fnum(vi.t(pc.seek)+half/2), "-noaccurate_seek", "-copyts")
+	a = append(a, input(p.source.Path)...)
+	rate := strconv.FormatInt(vi.rateNum, 10) + "/" + strconv.FormatInt(vi.rateDen, 10)
+	vf := fmt.Sprintf("select='gte(t,%s)*lt(t,%s)',setpts=N*%d/(%d*TB)", fnum(vi.raw(pc.from)-half), fnum(vi.raw(pc.to-1)+half), vi.rateDen, vi.rateNum)
+	a = append(a, "-map", "0:v:0", "-vf", vf, "-fps_mode", "passthrough", "-r", rate, "-frames:v", strconv.Itoa(pc.frames()))
+	a = append(a, "-c:v", "libx264", "-preset", p.q.x264Preset, "-crf", strconv.Itoa(p.q.x264CRF),
+		"-profile:v", x264Profile(vi.profile), "-pix_fmt", "yuv420p")
+	if vi.level > 0 {
+		a = append(a, "-level:v", strconv.FormatFloat(float64(vi.level)/10, 'f', -1, 64))
+	}
+	return append(a, "-map_metadata", "-1", "-f", "mpegts", fileArg(out))
+}
+
+// smartConcatList is the concat demuxer list joining the pieces (absolute
+// paths of our own temp files), each with its exact duration so that the
+// timestamps run on without a gap or overlap.
+func smartConcatList(pieces []string, frames []int, vi *videoIndex) string {
+	var b strings.Builder
+	b.WriteString("ffconcat version 1.0\n")
+	for i, p := range pieces {
+		fmt.Fprintf(&b, "file 'file:%s'\nduration %s\n", strings.ReplaceAll(p, "'", `'\''`),
+			strconv.FormatFloat(float64(frames[i])*float64(vi.rateDen)/float64(vi.rateNum), 'f', 9, 64))
+	}
+	return b.String()
+}
+
+// Whitelists of the join run's concat input: our list (read from an open
+// descriptor) and the MPEG-TS pieces it names. User inputs never go
+// through it: they keep input()'s whitelists, which refuse concat.
+const (
+	joinProtocols = "file"
+	joinFormats   = "concat,mpegts"
+)
+
+// smartJoinArgs joins the pieces listed in list (an open descriptor,
+// /dev/fd/N) and muxes them with the plan's audio into out.
+func smartJoinArgs(p *encodePlan, list, out string) []string {
+	a := ffmpegArgs("-v", "error", "-nostats", "-progress", "pipe:1",
+		"-f", "concat", "-safe", "0", "-protocol_whitelist", joinProtocols, "-format_whitelist", joinFormats, "-i", fileArg(list))
+	if p.audio != "" {
+		a = append(a, input(p.audio)...)
+	}
+	// The MPEG-TS muxer put an access unit delimiter in every packet;
+	// mp4, mov and mkv need none.
+	a = append(a, "-map", "0:v:0", "-c:v", "copy", "-bsf:v", "filter_units=remove_types=9")
+	if p.audio != "" {
+		a = append(a, "-map", "1:a:0")
+		a = append(a, p.audioCodecArgs()...)
+	}
+	a = append(a, "-map_metadata", "-1", "-map_chapters", "-1")
+	if p.metaTitle != "" {
+		a = append(a, "-metadata", "title="+p.metaTitle)
+	}
+	if p.c.faststart {
+		a = append(a, "-movflags", "+faststart")
+	}
+	return append(a, "-f", p.c.muxer, fileArg(out))
+}
+
+// smartCandidate reports whether the plan may be smart-rendered, before
+// the source's packets are probed ("" when it may).
+func (p *encodePlan) smartCandidate() string {
+	switch {
+	case p.mode != modeVideo || p.keep == nil:
+		return "no cut"
+	case p.c.vcodec != "h264":
+		return "the output format is not H.264"
+	case p.audioIsSource:
+		return "the source's own audio is cut by the encoder"
+	case len(p.texts) > 0:
+		return "text is drawn on the picture"
+	case p.source.Width != p.width || p.source.Height != p.height:
+		return "the picture is resized"
+	case p.source.VideoCodec != "h264":
+		return "the video is not H.264"
+	case p.source.Format != "mp4" && p.source.Format != "mov" && p.source.Format != "mkv":
+		return "the source container is " + p.source.Format
+	case keepOutside(p.keep, p.source.Duration) >= p.halfFrame():
+		return "the cut reaches past the end of the video"
+	}
+	return ""
+}
+
+// smartRender renders the plan by smart cut into out (a path or
+// /dev/fd/3 with outFiles). It returns done=false with no error when the
+// source does not qualify (the caller re-encodes as before), and the
+// number of frames copied.
+func (e *Engine) smartRender(ctx context.Context, p *encodePlan, work, out string, outFiles []*os.File, prog *fracReporter) (done bool, copied int, err error) {
+	if why := p.smartCandidate(); why != "" {
+		e.log.Debug("smart render: not used", zap.String("why", why))
+		return false, 0, nil
+	}
+	var pb bytes.Buffer
+	if _, err := e.run(ctx, "probe keyframes", e.ffprobe, keyframeProbeArgs(p.source.Path), nil, &pb); err != nil {
+		return false, 0, err
+	}
+	vi, err := parseKeyframeProbe(pb.Bytes())
+	if err != nil {
+		return false, 0, err
+	}
+	if why := vi.smartReason(); why != "" {
+		e.log.Debug("smart render: not used", zap.String("why", why))
+		return false, 0, nil
+	}
+	runs := vi.keptFrames(p.keep, p.halfFrame())
+	pieces, copied := vi.planSmart(runs)
+	if copied == 0 {
+		e.log.Debug("smart render: not used", zap.String("why", "no whole GOP inside a kept range"))
+		return false, 0, nil
+	}
+	total := 0
+	for _, r := range runs {
+		total += r[1] - r[0]
+	}
+	// Progress weights: a re-encoded frame costs 1, a frame decoded
+	// before it (from the keyframe) 0.2, a copied or joined frame 0.01.
+	var work0 float64
+	for _, pc := range pieces {
+		if pc.copy {
+			work0 += 0.01 * float64(pc.frames())
+		} else {
+			work0 += float64(pc.frames()) + 0.2*float64(pc.from-pc.seek)
+		}
+	}
+	work0 += 0.01 * float64(total)
+	rep := &fracReporter{fn: prog.fn, total: work0, last: prog.last}
+	defer func() { prog.last = rep.last }()
+	var done0 float64
+	names := make([]string, len(pieces))
+	frames := make([]int, len(pieces))
+	fps := vi.fps()
+	for i, pc := range pieces {
+		if err := ctx.Err(); err != nil {
+			return false, 0, &Error{Op: "encode", Err: err}
+		}
+		names[i] = filepath.Join(work, fmt.Sprintf("piece%05d.ts", i))
+		frames[i] = pc.frames()
+		if pc.copy {
+			if _, err := e.run(ctx, "encode", e.ffmpeg, smartCopyArgs(p.source.Path, vi, pc, names[i]), nil, nil); err != nil {
+				return false, 0, err
+			}
+			done0 += 0.01 * float64(pc.frames())
+		} else {
+			pre := 0.2 * float64(pc.from-pc.seek)
+			base := done0
+			pw := &progressWriter{fn: func(sec float64) { rep.outTime(base + pre + sec*fps) }}
+			if _, err := e.run(ctx, "encode", e.ffmpeg, smartEncodeArgs(p, vi, pc, names[i]), nil, pw); err != nil {
+				return false, 0, err
+			}
+			done0 += pre + float64(pc.frames())
+		}
+		rep.outTime(done0)
+	}
+	list := filepath.Join(work, "pieces.ffconcat")
+	if err := os.WriteFile(list, []byte(smartConcatList(names, frames, vi)), 0o600); err != nil {
+		return false, 0, fmt.Errorf("encode: %w", err)
+	}
+	lf, err := os.Open(list)
+	if err != nil {
+		return false, 0, fmt.Errorf("encode: %w", err)
+	}
+	defer lf.Close()
+	files := append(append([]*os.File(nil), outFiles...), lf)
+	listArg := "/dev/fd/" + strconv.Itoa(2+len(files))
+	base := done0
+	pw := &progressWriter{fn: func(sec float64) { rep.outTime(base + 0.01*sec*fps) }}
+	if _, err := e.runFiles(ctx, "encode", e.ffmpeg, smartJoinArgs(p, listArg, out), files, nil, pw); err != nil {
+		return false, 0, err
+	}
+	// The joined video must hold exactly the kept frames.
+	var cb bytes.Buffer
+	if _, err := e.runFiles(ctx, "probe", e.ffprobe, frameCountArgs(out), outFiles, nil, &cb); err != nil {
+		return false, 0, err
+	}
+	if got, err := strconv.Atoi(strings.TrimSpace(cb.String())); err != nil || got != total {
+		return false, 0, fmt.Errorf("smart render: the joined video has %q frames, want %d", strings.TrimSpace(cb.String()), total)
+	}
+	e.log.Debug("smart render", zap.Int("pieces", len(pieces)), zap.Int("frames", total), zap.Int("copied", copied))
+	return true, copied, nil
+}
+
+// frameCountArgs is the ffprobe argv that counts the video packets of
+// path (one per frame).
+func frameCountArgs(path string) []string {
+	return append([]string{"-v", "error", "-select_streams", "v:0", "-count_packets", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0"}, input(path)...)
+}

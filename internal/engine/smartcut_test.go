@@ -1,0 +1,429 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/mcp-audioedit/mcp-audioedit/internal/testmedia"
+)
+
+// Marker video: 144x64 at 25 fps; the top half shows the frame index as 9
+// black/white blocks (bit k in columns 16k..16k+15), the bottom half
+// flashes white on every frame whose index is 12 mod 25 (grey otherwise),
+// and the audio beeps (1 kHz) during exactly those frames.
+const (
+	mkW, mkH, mkFPS = 144, 64, 25
+	mkFlash         = 12 // index mod 25 of the flash frames
+)
+
+// markerVideo writes the marker video of dur seconds with keyframes every
+// gop frames, B-frames on (x264 veryfast), as a phone or camera would.
+func markerVideo(t *testing.T, path string, dur, gop int) {
+	t.Helper()
+	v := fmt.Sprintf("nullsrc=s=%dx%d:r=%d:d=%d,geq=lum='if(lt(Y,%d),255*mod(floor(N/pow(2,floor(X/16))),2),if(eq(mod(N,25),%d),255,96))':cb=128:cr=128,format=yuv420p",
+		mkW, mkH, mkFPS, dur, mkH/2, mkFlash)
+	a := fmt.Sprintf("aevalsrc='if(eq(mod(floor(t*25+1e-6),25),%d),0.5*sin(2*PI*1000*t),0)':s=48000:d=%d", mkFlash, dur)
+	encFFmpeg(t, "-f", "lavfi", "-i", v, "-f", "lavfi", "-i", a, "-map", "0:v", "-map", "1:a",
+		"-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-g", fmt.Sprint(gop), "-keyint_min", fmt.Sprint(gop), "-sc_threshold", "0",
+		"-c:a", "aac", "-b:a", "96k", path)
+}
+
+// markerFrames decodes the video of path and reads each frame's index
+// marker and flash.
+func markerFrames(t *testing.T, path string) (idx []int, flash []bool) {
+	t.Helper()
+	raw := encFFmpeg(t, "-i", path, "-map", "0:v:0", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1")
+	fs := mkW * mkH
+	if len(raw)%fs != 0 {
+		t.Fatalf("decoded %d bytes, not whole %dx%d frames", len(raw), mkW, mkH)
+	}
+	for f := 0; f+fs <= len(raw); f += fs {
+		n := 0
+		for k := 0; k < 9; k++ {
+			var sum int
+			for y := 8; y < mkH/2-8; y++ {
+				for x := 16*k + 4; x < 16*k+12; x++ {
+					sum += int(raw[f+y*mkW+x])
+				}
+			}
+			if sum/((mkH/2-16)*8) > 128 {
+				n |= 1 << k
+			}
+		}
+		var sum int
+		for y := mkH/2 + 8; y < mkH-8; y++ {
+			for x := 8; x < mkW-8; x++ {
+				sum += int(raw[f+y*mkW+x])
+			}
+		}
+		idx = append(idx, n)
+		flash = append(flash, sum/((mkH/2-16)*(mkW-16)) > 176)
+	}
+	return idx, flash
+}
+
+// beepOnsets returns the start times (s) of the beeps in the audio of
+// path: where the 1 ms RMS rises over 0.1 after 10 ms of quiet.
+func beepOnsets(t *testing.T, path string) ([]float64, float64) {
+	t.Helper()
+	x, err := testmedia.ReadPCM(context.Background(), "", path, 48000, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var on []float64
+	quiet := 0
+	for i := 0; i+48 <= len(x); i += 48 {
+		var e float64
+		for _, v := range x[i : i+48] {
+			e += float64(v) * float64(v)
+		}
+		if math.Sqrt(e/48) > 0.1 {
+			if quiet >= 10 {
+				on = append(on, float64(i)/48000)
+			}
+			quiet = 0
+		} else {
+			quiet++
+		}
+	}
+	return on, float64(len(x)) / 48000
+}
+
+// expectedFrames lists the source frames the keep ranges select: those
+// starting in [Start-half, End-half).
+func expectedFrames(keep []Range, total int) []int {
+	var want []int
+	for i := 0; i < total; i++ {
+		t := float64(i) / mkFPS
+		for _, r := range keep {
+			if t >= r.Start-0.5/mkFPS && t < r.End-0.5/mkFPS {
+				want = append(want, i)
+				break
+			}
+		}
+	}
+	return want
+}
+
+// packetHashes returns the MD5 of every video packet of path, its
+// parameter sets, SEI and access unit delimiters stripped (what a copy
+// may add or drop), leaving the coded slices.
+func packetHashes(t *testing.T, path string) []string {
+	t.Helper()
+	out := encFFmpeg(t, "-i", path, "-map", "0:v:0", "-c", "copy", "-bsf:v", "filter_units=remove_types=6|7|8|9", "-f", "framemd5", "-")
+	var hs []string
+	for _, l := range strings.Split(string(out), "\n") {
+		if f := strings.Split(l, ","); len(f) == 6 && !strings.HasPrefix(l, "#") {
+			hs = append(hs, strings.TrimSpace(f[5]))
+		}
+	}
+	return hs
+}
+
+// decodeErrors decodes path fully and returns ffmpeg's error output.
+func decodeErrors(t *testing.T, path string) string {
+	t.Helper()
+	cmd := exec.Command(testmedia.FFmpeg(), "-nostdin", "-v", "error", "-i", path, "-f", "null", "-")
+	var se bytes.Buffer
+	cmd.Stderr = &se
+	if err := cmd.Run(); err != nil {
+		return err.Error() + ": " + se.String()
+	}
+	return se.String()
+}
+
+// smartCut runs the audio chain with keep (snapped to the video's frames)
+// and exports the video with its cut, the way an export does.
+func smartCut(t *testing.T, e *Engine, src *MediaInfo, keep []Range, out string, progress func(float64)) (*Processed, *Output) {
+	t.Helper()
+	ctx := context.Background()
+	pr, err := e.Process(ctx, src, ProcessOptions{Chain: Chain{Keep: keep}, FrameRate: src.FPS})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pr.Remove() })
+	res, err := e.Encode(ctx, EncodeOptions{Source: src, AudioPath: pr.Path, VideoKeep: pr.Keep, Width: src.Width, Height: src.Height,
+		OutputPath: out, Duration: pr.Duration, Progress: progress})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pr, res
+}
+
+func TestSmartCutFrameExact(t *testing.T) {
+	e := encEngine(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "marker.mp4")
+	markerVideo(t, src, 12, 25)
+	si := encProbe(t, e, src)
+	// Cuts off keyframes (keyframes every second): a long range with whole
+	// GOPs inside, a short one with none, one to the end of the video.
+	keep := []Range{{0.3, 3.7}, {4.13, 4.5}, {5.35, 9.05}, {10.52, 12}}
+	var fracs []float64
+	out := filepath.Join(dir, "out.mp4")
+	pr, res := smartCut(t, e, si, keep, out, func(f float64) { fracs = append(fracs, f) })
+
+	if msg := decodeErrors(t, out); msg != "" {
+		t.Errorf("decoding the output: %s", msg)
+	}
+	want := expectedFrames(pr.Keep, 12*mkFPS)
+	idx, flash := markerFrames(t, out)
+	if d := cmp.Diff(want, idx); d != "" {
+		t.Errorf("output frames (marker indices) differ from the kept source frames (-want +got):\n%s", d)
+	}
+	// Duration: the kept duration within one frame, audio and video.
+	kept := keptDuration(pr.Keep)
+	onsets, ad := beepOnsets(t, out)
+	vd := float64(len(idx)) / mkFPS
+	t.Logf("kept %.3f s; video %d frames = %.3f s; audio %.3f s; %d frames smart-copied", kept, len(idx), vd, ad, res.SmartFrames)
+	if math.Abs(vd-kept) > 1.0/mkFPS || math.Abs(ad-kept) > 1.0/mkFPS {
+		t.Errorf("video %.3f s, audio %.3f s, want %.3f within a frame", vd, ad, kept)
+	}
+	// A/V: each whole flash in the output starts with a beep, within a
+	// frame; check the first and the last.
+	var flashes []float64
+	for i := range flash {
+		if flash[i] && (i == 0 || !flash[i-1]) && i > 0 && i < len(flash)-1 {
+			flashes = append(flashes, float64(i)/mkFPS)
+		}
+	}
+	if len(flashes) < 4 {
+		t.Fatalf("%d flashes in the output, want several", len(flashes))
+	}
+	for _, f := range []float64{flashes[0], flashes[len(flashes)-1]} {
+		best := math.Inf(1)
+		for _, o := range onsets {
+			best = math.Min(best, math.Abs(o-f))
+		}
+		if best > 1.0/mkFPS {
+			t.Errorf("flash at %.3f s has no beep within a frame (nearest %.3f s away; beeps %v)", f, best, onsets)
+		}
+	}
+	// The smart path was taken: the packets of the whole GOPs inside the
+	// ranges are the source's own bytes, and no others are.
+	srcPk := map[string]bool{}
+	for _, h := range packetHashes(t, src) {
+		srcPk[h] = true
+	}
+	same := 0
+	for _, h := range packetHashes(t, out) {
+		if srcPk[h] {
+			same++
+		}
+	}
+	// Whole GOPs inside the snapped ranges: [1,3) s, [6,9) s, [11,12) s
+	// = 6 GOPs of 25 frames.
+	if same != 6*25 {
+		t.Errorf("%d output packets are copies of source packets, want the %d of the whole GOPs (smart render not taken?)", same, 6*25)
+	}
+	if res.SmartFrames != 6*25 {
+		t.Errorf("SmartFrames = %d, want %d", res.SmartFrames, 6*25)
+	}
+	for i := 1; i < len(fracs); i++ {
+		if fracs[i] < fracs[i-1] {
+			t.Fatalf("progress went back: %v", fracs)
+		}
+	}
+	if len(fracs) < 3 || fracs[len(fracs)-1] != 1 {
+		t.Errorf("progress %v: want several steps ending at 1", fracs)
+	}
+}
+
+// gopProbe is keyframeProbeArgs' output for a 25 fps H.264 source with
+// frames at pts 0..n-1 (time base 1/25), decode order given by order, the
+// keyframes at the given decode positions.
+func gopProbe(order []int64, keys map[int]bool) []byte {
+	var b strings.Builder
+	b.WriteString(`{"packets":[`)
+	for i, p := range order {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fl := "__"
+		if keys[i] {
+			fl = "K_"
+		}
+		fmt.Fprintf(&b, `{"pts":%d,"flags":%q}`, p, fl)
+	}
+	b.WriteString(`],"streams":[{"codec_name":"h264","profile":"High","level":40,"pix_fmt":"yuv420p","sample_aspect_ratio":"1:1","time_base":"1/25","r_frame_rate":"25/1","avg_frame_rate":"25/1"}],"format":{"start_time":"0.000000"}}`)
+	return []byte(b.String())
+}
+
+func TestParseKeyframeProbe(t *testing.T) {
+	t.Parallel()
+	// Closed GOPs of 4 with one B-frame (I P B P ...) and an open GOP
+	// at 8: its leading B-frame (pts 7... shown before the I-frame at 8)
+	// follows it in decode order.
+	order := []int64{0, 2, 1, 3, 4, 6, 5, 8, 7, 9, 10, 11}
+	keys := map[int]bool{0: true, 4: true, 7: true}
+	vi, err := parseKeyframeProbe(gopProbe(order, keys))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var clean, key []int
+	for i, f := range vi.frames {
+		if f.pts != int64(i) {
+			t.Fatalf("frame %d has pts %d: not in display order", i, f.pts)
+		}
+		if f.key {
+			key = append(key, i)
+		}
+		if f.clean {
+			clean = append(clean, i)
+		}
+	}
+	if d := cmp.Diff([]int{0, 4, 8}, key); d != "" {
+		t.Errorf("keyframes (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]int{0, 4}, clean); d != "" {
+		t.Errorf("clean keyframes (-want +got):\n%s", d)
+	}
+	if why := vi.smartReason(); why != "" {
+		t.Errorf("smartReason = %q, want it to qualify", why)
+	}
+	if _, err := parseKeyframeProbe([]byte(`{"packets":[{"flags":"K_"}],"streams":[{"time_base":"1/25","r_frame_rate":"25/1","avg_frame_rate":"25/1"}]}`)); err == nil {
+		t.Error("a packet without pts was accepted")
+	}
+}
+
+func TestSmartReason(t *testing.T) {
+	t.Parallel()
+	base := func() *videoIndex {
+		vi, err := parseKeyframeProbe(gopProbe([]int64{0, 1, 2, 3}, map[int]bool{0: true}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return vi
+	}
+	for _, tc := range []struct {
+		name string
+		mod  func(*videoIndex)
+		want string
+	}{
+		{"hevc", func(v *videoIndex) { v.codec = "hevc" }, "the video is hevc, not H.264"},
+		{"10-bit", func(v *videoIndex) { v.pixFmt = "yuv420p10le" }, "pixel format yuv420p10le is not yuv420p"},
+		{"anamorphic", func(v *videoIndex) { v.sar = "4:3" }, "pixels are not square (4:3)"},
+		{"high 4:2:2", func(v *videoIndex) { v.profile = "High 4:2:2" }, "H.264 profile High 4:2:2 is not Baseline, Main or High"},
+		{"avg rate differs", func(v *videoIndex) { v.avgNum, v.avgDen = 2997, 100 }, "variable frame rate"},
+		{"frame off the grid", func(v *videoIndex) { v.frames[2].pts = 3; v.frames[3].pts = 4 }, "variable frame rate (frame 2 off the 25.000 fps grid)"},
+	} {
+		vi := base()
+		tc.mod(vi)
+		if got := vi.smartReason(); got != tc.want {
+			t.Errorf("%s: smartReason = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestPlanSmart(t *testing.T) {
+	t.Parallel()
+	// 30 frames, closed GOPs of 10 (no B-frames).
+	var order []int64
+	for i := int64(0); i < 30; i++ {
+		order = append(order, i)
+	}
+	vi, err := parseKeyframeProbe(gopProbe(order, map[int]bool{0: true, 10: true, 20: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// [0.12, 0.92) s = frames 3..22; [0.96, 1.2) = frames 24..29 (to the
+	// end: the end of the video is a boundary); [1.2, ...) is past it.
+	runs := vi.keptFrames([]Range{{0.12, 0.92}, {0.96, 1.2}}, 0.02)
+	if d := cmp.Diff([][2]int{{3, 23}, {24, 30}}, runs); d != "" {
+		t.Fatalf("kept frames (-want +got):\n%s", d)
+	}
+	ps, copied := vi.planSmart(runs)
+	want := []smartPiece{
+		{from: 3, to: 10, seek: 0},
+		{from: 10, to: 20, copy: true},
+		{from: 20, to: 23, seek: 20},
+		{from: 24, to: 30, seek: 20},
+	}
+	if d := cmp.Diff(want, ps, cmp.AllowUnexported(smartPiece{})); d != "" {
+		t.Errorf("pieces (-want +got):\n%s", d)
+	}
+	if copied != 10 {
+		t.Errorf("copied %d frames, want 10", copied)
+	}
+	// A range that starts on a keyframe and ends at the video's end is
+	// copied whole.
+	ps, copied = vi.planSmart([][2]int{{10, 30}})
+	if d := cmp.Diff([]smartPiece{{from: 10, to: 30, copy: true}}, ps, cmp.AllowUnexported(smartPiece{})); d != "" || copied != 20 {
+		t.Errorf("pieces %v, copied %d; want one copy of 20 frames", ps, copied)
+	}
+}
+
+func TestSmartArgs(t *testing.T) {
+	t.Parallel()
+	vi, err := parseKeyframeProbe(gopProbe([]int64{0, 1, 2, 3, 4, 5, 6, 7}, map[int]bool{0: true, 4: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vi.start = 0.5 // the format starts at 0.5 s (audio first, say)
+	wl := []string{"-protocol_whitelist", "file,fd,pipe", "-format_whitelist", inputFormats}
+	if d := cmp.Diff(append([]string{"-v", "error", "-select_streams", "v:0", "-show_entries",
+		"packet=pts,flags:stream=codec_name,profile,level,pix_fmt,sample_aspect_ratio,time_base,r_frame_rate,avg_frame_rate:format=start_time",
+		"-of", "json"}, append(wl, "-i", "file:/in/v.mp4")...), keyframeProbeArgs("/in/v.mp4")); d != "" {
+		t.Errorf("keyframeProbeArgs (-want +got):\n%s", d)
+	}
+	head := []string{"-hide_banner", "-nostdin", "-y", "-v", "error"}
+	want := append(append(append([]string{}, head...), "-ss", "-0.330000"), wl...)
+	want = append(want, "-i", "file:/in/v.mp4", "-map", "0:v:0", "-c", "copy", "-bsf:v", "h264_mp4toannexb", "-frames:v", "4",
+		"-map_metadata", "-1", "-f", "mpegts", "file:/w/p1.ts")
+	if d := cmp.Diff(want, smartCopyArgs("/in/v.mp4", vi, smartPiece{from: 4, to: 8, copy: true}, "/w/p1.ts")); d != "" {
+		t.Errorf("smartCopyArgs (-want +got):\n%s", d)
+	}
+	p, err := planEncode(EncodeOptions{Source: encMP4, AudioPath: "/in/a.wav", VideoKeep: []Range{{1, 2}}, Quality: "medium", Title: "T"}, encWAV, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if why := p.smartCandidate(); why != "" {
+		t.Fatalf("smartCandidate = %q", why)
+	}
+	want = append(append(append([]string{}, head...), "-nostats", "-progress", "pipe:1", "-ss", "-0.490000", "-noaccurate_seek", "-copyts"), wl...)
+	want = append(want, "-i", "file:/in/v.mp4", "-map", "0:v:0",
+		"-vf", "select='gte(t,0.060000)*lt(t,0.140000)',setpts=N*1/(25*TB)", "-fps_mode", "passthrough", "-r", "25/1", "-frames:v", "2",
+		"-c:v", "libx264", "-preset", "veryfast", "-crf", "22", "-profile:v", "high", "-pix_fmt", "yuv420p", "-level:v", "4",
+		"-map_metadata", "-1", "-f", "mpegts", "file:/w/p0.ts")
+	if d := cmp.Diff(want, smartEncodeArgs(p, vi, smartPiece{from: 2, to: 4, seek: 0}, "/w/p0.ts")); d != "" {
+		t.Errorf("smartEncodeArgs (-want +got):\n%s", d)
+	}
+	want = append(append([]string{}, head...), "-nostats", "-progress", "pipe:1", "-f", "concat", "-safe", "0",
+		"-protocol_whitelist", "file", "-format_whitelist", "concat,mpegts", "-i", "file:/dev/fd/4")
+	want = append(append(want, wl...), "-i", "file:/in/a.wav", "-map", "0:v:0", "-c:v", "copy", "-bsf:v", "filter_units=remove_types=9",
+		"-map", "1:a:0", "-c:a", "aac", "-b:a", "80k", "-aac_coder", "fast",
+		"-map_metadata", "-1", "-map_chapters", "-1", "-metadata", "title=T", "-movflags", "+faststart", "-f", "mp4", "file:/dev/fd/3")
+	if d := cmp.Diff(want, smartJoinArgs(p, "/dev/fd/4", "/dev/fd/3")); d != "" {
+		t.Errorf("smartJoinArgs (-want +got):\n%s", d)
+	}
+	list := smartConcatList([]string{"/w/p0.ts", "/w/it's.ts"}, []int{2, 4}, vi)
+	if want := "ffconcat version 1.0\nfile 'file:/w/p0.ts'\nduration 0.080000000\nfile 'file:/w/it'\\''s.ts'\nduration 0.160000000\n"; list != want {
+		t.Errorf("concat list:\n%s\nwant:\n%s", list, want)
+	}
+	for _, tc := range []struct {
+		opts EncodeOptions
+		want string
+	}{
+		{EncodeOptions{Source: encMP4, AudioPath: "/in/a.wav"}, "no cut"},
+		{EncodeOptions{Source: encMP4, VideoKeep: []Range{{1, 2}}}, "the source's own audio is cut by the encoder"},
+		{EncodeOptions{Source: encMP4, AudioPath: "/in/a.wav", VideoKeep: []Range{{1, 2}}, Width: 1280}, "the picture is resized"},
+		{EncodeOptions{Source: encMP4, AudioPath: "/in/a.wav", VideoKeep: []Range{{1, 2}}, Format: "webm"}, "the output format is not H.264"},
+		{EncodeOptions{Source: encMP4, AudioPath: "/in/a.wav", VideoKeep: []Range{{1, 2}}, Texts: []TextOverlay{{Text: "Hi", End: 1}}}, "text is drawn on the picture"},
+		{EncodeOptions{Source: encMP4, AudioPath: "/in/a.wav", VideoKeep: []Range{{50, 61}}}, "the cut reaches past the end of the video"},
+	} {
+		p, err := planEncode(tc.opts, encWAV, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.smartCandidate(); got != tc.want {
+			t.Errorf("%+v: smartCandidate = %q, want %q", tc.opts, got, tc.want)
+		}
+	}
+}
