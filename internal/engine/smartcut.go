@@ -473,6 +473,9 @@ func (e *Engine) smartRender(ctx context.Context, p *encodePlan, work, out strin
 			}
 			done0 += pre + float64(pc.frames())
 		}
+		if err := padTS(names[i]); err != nil {
+			return false, 0, fmt.Errorf("encode: %w", err)
+		}
 		rep.outTime(done0)
 	}
 	list := filepath.Join(work, "pieces.ffconcat")
@@ -507,4 +510,29 @@ func (e *Engine) smartRender(ctx context.Context, p *encodePlan, work, out strin
 // path (one per frame).
 func frameCountArgs(path string) []string {
 	return append([]string{"-v", "error", "-select_streams", "v:0", "-count_packets", "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0"}, input(path)...)
+}
+
+// tsNullPackets is 16 MPEG-TS null packets (PID 0x1FFF), which demuxers
+// skip.
+var tsNullPackets = func() []byte {
+	b := bytes.Repeat([]byte{0xff}, 16*188)
+	for i := 0; i < len(b); i += 188 {
+		copy(b[i:], []byte{0x47, 0x1f, 0xff, 0x10})
+	}
+	return b
+}()
+
+// padTS appends null packets to an MPEG-TS piece: the demuxer's probe
+// wants at least 2 KB (ten 204-byte packets) to recognise MPEG-TS, and a
+// re-encoded piece of one or two small frames is shorter.
+func padTS(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(tsNullPackets)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

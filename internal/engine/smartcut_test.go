@@ -69,31 +69,14 @@ func markerFrames(t *testing.T, path string) (idx []int, flash []bool) {
 	return idx, flash
 }
 
-// beepOnsets returns the start times (s) of the beeps in the audio of
-// path: where the 1 ms RMS rises over 0.1 after 10 ms of quiet.
-func beepOnsets(t *testing.T, path string) ([]float64, float64) {
+// beepOnsets is testmedia.BeepOnsets, failing the test on error.
+func beepOnsets(t *testing.T, path string, from float64) ([]float64, float64) {
 	t.Helper()
-	x, err := testmedia.ReadPCM(context.Background(), "", path, 48000, 1)
+	on, end, err := testmedia.BeepOnsets(context.Background(), "", path, from)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var on []float64
-	quiet := 0
-	for i := 0; i+48 <= len(x); i += 48 {
-		var e float64
-		for _, v := range x[i : i+48] {
-			e += float64(v) * float64(v)
-		}
-		if math.Sqrt(e/48) > 0.1 {
-			if quiet >= 10 {
-				on = append(on, float64(i)/48000)
-			}
-			quiet = 0
-		} else {
-			quiet++
-		}
-	}
-	return on, float64(len(x)) / 48000
+	return on, end
 }
 
 // expectedFrames lists the source frames the keep ranges select: those
@@ -180,7 +163,7 @@ func TestSmartCutFrameExact(t *testing.T) {
 	}
 	// Duration: the kept duration within one frame, audio and video.
 	kept := keptDuration(pr.Keep)
-	onsets, ad := beepOnsets(t, out)
+	onsets, ad := beepOnsets(t, out, 0)
 	vd := float64(len(idx)) / mkFPS
 	t.Logf("kept %.3f s; video %d frames = %.3f s; audio %.3f s; %d frames smart-copied", kept, len(idx), vd, ad, res.SmartFrames)
 	if math.Abs(vd-kept) > 1.0/mkFPS || math.Abs(ad-kept) > 1.0/mkFPS {
@@ -425,5 +408,72 @@ func TestSmartArgs(t *testing.T) {
 		if got := p.smartCandidate(); got != tc.want {
 			t.Errorf("%+v: smartCandidate = %q, want %q", tc.opts, got, tc.want)
 		}
+	}
+}
+
+// TestSmartCutLongAV cuts a 5-minute video (64x36, 25 fps, a keyframe
+// every second, B-frames) in many places off the keyframes and checks
+// that every kept frame is there and the last flash and its beep are
+// still within one frame at the end. cmd/bench runs the same check on a
+// 1-hour input (too slow for the test suite: about 3 minutes here).
+func TestSmartCutLongAV(t *testing.T) {
+	if testing.Short() {
+		t.Skip("5-minute input")
+	}
+	e := encEngine(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	const dur, period = 300, 100
+	src := filepath.Join(dir, "long.mov")
+	if err := testmedia.FlashBeepVideo(ctx, "", src, dur, 64, 36, mkFPS, mkFPS, period); err != nil {
+		t.Fatal(err)
+	}
+	si := encProbe(t, e, src)
+	// Keep 9.37 s, drop 5.61 s, again and again: cut points fall off the
+	// keyframes and off the frame grid (the chain snaps them).
+	var keep []Range
+	for s := 0.13; s < dur; s += 14.98 {
+		keep = append(keep, Range{s, math.Min(s+9.37, dur)})
+	}
+	out := filepath.Join(dir, "long-cut.mp4")
+	pr, res := smartCut(t, e, si, keep, out, nil)
+	if res.SmartFrames == 0 {
+		t.Fatal("the smart path was not taken")
+	}
+	if msg := decodeErrors(t, out); msg != "" {
+		t.Errorf("decoding the output: %s", msg)
+	}
+	lum, err := testmedia.FrameLuma(ctx, "", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := expectedFrames(pr.Keep, dur*mkFPS)
+	if len(lum) != len(want) {
+		t.Fatalf("%d frames in the output, want %d", len(lum), len(want))
+	}
+	// Flashes where the kept source frames have them, nowhere else.
+	var lastFlash float64
+	for i, f := range want {
+		isFlash := lum[i] > 0xc0
+		if isFlash != (f%period == period/2) {
+			t.Fatalf("output frame %d (source frame %d): flash %v, want %v", i, f, isFlash, !isFlash)
+		}
+		if isFlash {
+			lastFlash = float64(i) / mkFPS
+		}
+	}
+	vd := float64(len(lum)) / mkFPS
+	onsets, ad := beepOnsets(t, out, vd-30)
+	if len(onsets) == 0 {
+		t.Fatal("no beep in the last 30 s of the output")
+	}
+	last := onsets[len(onsets)-1]
+	t.Logf("%d ranges, %d frames (%d copied); video %.3f s, audio %.3f s; last flash %.3f s, last beep %.3f s: offset %.1f ms",
+		len(pr.Keep), len(lum), res.SmartFrames, vd, ad, lastFlash, last, 1000*(last-lastFlash))
+	if math.Abs(last-lastFlash) > 1.0/mkFPS {
+		t.Errorf("last beep at %.3f s, last flash at %.3f s: more than a frame apart", last, lastFlash)
+	}
+	if math.Abs(vd-ad) > 1.0/mkFPS {
+		t.Errorf("video %.3f s, audio %.3f s: more than a frame apart", vd, ad)
 	}
 }

@@ -2,6 +2,7 @@ package testmedia
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -163,8 +164,15 @@ func (r *f32Reader) Read(p []byte) (int, error) {
 // pattern at width x height and fps (defaults 320x240 and 25 when <= 0),
 // H.264 (libx264 ultrafast, yuv420p), with audio (mono, Rate) as an AAC
 // track (192 kb/s). Width and height must be even. The video lasts as long
-// as the audio, which must not be empty. ffmpeg "" means FFmpeg().
+// as the audio, which must not be empty. ffmpeg "" means FFmpeg(). Its
+// keyframes are x264's default: at most 250 frames apart.
 func Video(ctx context.Context, ffmpeg, path string, audio []float32, width, height int, fps float64) error {
+	return VideoGOP(ctx, ffmpeg, path, audio, width, height, fps, 0)
+}
+
+// VideoGOP is Video with a keyframe every gop frames exactly, as phones
+// and cameras record (0.5 to 2 s); gop 0 leaves x264's default.
+func VideoGOP(ctx context.Context, ffmpeg, path string, audio []float32, width, height int, fps float64, gop int) error {
 	if ffmpeg == "" {
 		ffmpeg = FFmpeg()
 	}
@@ -203,9 +211,12 @@ func Video(ctx context.Context, ffmpeg, path string, audio []float32, width, hei
 		"-f", "lavfi", "-i", src,
 		"-f", "f32le", "-ar", strconv.Itoa(Rate), "-ac", "1", "-i", "pipe:0",
 		"-map", "0:v:0", "-map", "1:a:0",
-		"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
-		"-c:a", "aac", "-b:a", "192k",
-		"-movflags", "+faststart", "-f", "mp4", tmp}
+		"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"}
+	if gop > 0 {
+		argv = append(argv, "-g", strconv.Itoa(gop), "-keyint_min", strconv.Itoa(gop), "-sc_threshold", "0")
+	}
+	argv = append(argv, "-c:a", "aac", "-b:a", "192k",
+		"-movflags", "+faststart", "-f", "mp4", tmp)
 	if _, err := runTool(ctx, argv, &f32Reader{x: audio}, nil, 0); err != nil {
 		os.Remove(tmp)
 		return fmt.Errorf("video: %w", err)
@@ -215,4 +226,93 @@ func Video(ctx context.Context, ffmpeg, path string, audio []float32, width, hei
 		return fmt.Errorf("video: %w", err)
 	}
 	return nil
+}
+
+// FlashBeepVideo writes a video of secs seconds to path (a .mov, written
+// atomically) for audio/video alignment checks: a grey picture (width x
+// height, fps) that flashes white on every frame whose index is
+// period/2 mod period, and 16 kHz PCM audio that beeps (1 kHz, 0.5)
+// during exactly those frames and is silent otherwise. H.264 (x264
+// ultrafast with 2 B-frames) with a keyframe every gop frames, as a
+// camera records. ffmpeg "" means FFmpeg().
+func FlashBeepVideo(ctx context.Context, ffmpeg, path string, secs, width, height, fps, gop, period int) error {
+	if ffmpeg == "" {
+		ffmpeg = FFmpeg()
+	}
+	const rate = 16000
+	pcm := make([]float32, secs*rate)
+	for i := range pcm {
+		if f := i * fps / rate; f%period == period/2 {
+			pcm[i] = float32(0.5 * math.Sin(2*math.Pi*1000*float64(i)/rate))
+		}
+	}
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp.mov")
+	argv := []string{ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-y",
+		"-f", "lavfi", "-i", fmt.Sprintf("color=c=0x606060:s=%dx%d:r=%d:d=%d,drawbox=c=white:t=fill:enable='eq(mod(n,%d),%d)'", width, height, fps, secs, period, period/2),
+		"-f", "f32le", "-ar", strconv.Itoa(rate), "-ac", "1", "-i", "pipe:0", "-map", "0:v", "-map", "1:a",
+		"-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", strconv.Itoa(gop), "-keyint_min", strconv.Itoa(gop), "-sc_threshold", "0",
+		"-c:a", "pcm_s16le", "-f", "mov", tmp}
+	if _, err := runTool(ctx, argv, &f32Reader{x: pcm}, nil, 0); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("flash/beep video: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("flash/beep video: %w", err)
+	}
+	return nil
+}
+
+// FrameLuma decodes the first video stream of path and returns each
+// frame's mean brightness (0-255), one byte a frame.
+func FrameLuma(ctx context.Context, ffmpeg, path string) ([]byte, error) {
+	if ffmpeg == "" {
+		ffmpeg = FFmpeg()
+	}
+	var out bytes.Buffer
+	argv := []string{ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-i", path, "-map", "0:v:0",
+		"-vf", "scale=1:1:flags=area", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1"}
+	if _, err := runTool(ctx, argv, nil, &out, 0); err != nil {
+		return nil, fmt.Errorf("frame luma: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+// BeepOnsets decodes the audio of path from second from on (sample-exact)
+// and returns the start times (s) of its beeps, where the 1 ms RMS rises
+// over 0.1 after at least 10 ms under it, and the time the audio ends.
+func BeepOnsets(ctx context.Context, ffmpeg, path string, from float64) ([]float64, float64, error) {
+	if ffmpeg == "" {
+		ffmpeg = FFmpeg()
+	}
+	const rate = 16000
+	var out bytes.Buffer
+	argv := []string{ffmpeg, "-hide_banner", "-nostdin", "-v", "error", "-i", path, "-ss", strconv.FormatFloat(from, 'f', 6, 64),
+		"-map", "0:a:0", "-f", "f32le", "-ar", strconv.Itoa(rate), "-ac", "1", "pipe:1"}
+	if _, err := runTool(ctx, argv, nil, &out, 0); err != nil {
+		return nil, 0, fmt.Errorf("beep onsets: %w", err)
+	}
+	raw := out.Bytes()
+	x := make([]float32, len(raw)/4)
+	for i := range x {
+		x[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+	var on []float64
+	quiet := 0
+	const ms = rate / 1000
+	for i := 0; i+ms <= len(x); i += ms {
+		var e float64
+		for _, v := range x[i : i+ms] {
+			e += float64(v) * float64(v)
+		}
+		if math.Sqrt(e/ms) > 0.1 {
+			if quiet >= 10 {
+				on = append(on, from+float64(i)/rate)
+			}
+			quiet = 0
+		} else {
+			quiet++
+		}
+	}
+	return on, from + float64(len(x))/rate, nil
 }
