@@ -379,7 +379,7 @@ func (b *bench) speed() error {
 	}
 	b.p("\nSmart render of the cut videos (whole GOPs between cuts copied, the frames around each cut re-encoded): default GOP: %s; 1 s GOP: %s.\n", smart["x264 default GOP, 250 frames = 8.3 s"], smart["1 s GOP, as phones and cameras record"])
 	b.p("\nThe audio-only-edit video export copied the video stream: %v. The baselines do less than ours (one filter at its defaults, no analysis, no measurement, no silence trimming), so a ratio above 1 is the price of the analysis passes.\n\n", copied)
-	return nil
+	return b.smartHourAV()
 }
 
 // denoiseSet is the noise set of audio-notes.md.

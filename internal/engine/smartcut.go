@@ -314,19 +314,51 @@ func smartCopyArgs(src string, vi *videoIndex, pc smartPiece, out string) []stri
 		"-map_metadata", "-1", "-f", "mpegts", fileArg(out))
 }
 
-// smartEncodeArgs re-encodes the frames of piece pc into an MPEG-TS file
-// with x264 set up like the source (profile, level, pixel format), its
-// parameter sets repeated in-band. Decoding starts at the clean keyframe
-// pc.seek; timestamps stay the source's (-copyts) so that select picks
-// the piece's frames by their own times (half a frame of tolerance);
-// they are then renumbered from 0 at the source's frame rate.
-func smartEncodeArgs(p *encodePlan, vi *videoIndex, pc smartPiece, out string) []string {
+// maxEncodeGroup is the most re-encoded pieces one ffmpeg run encodes
+// (one input, so one decoder, each).
+const maxEncodeGroup = 8
+
+// groupPieces gathers the pieces into the units rendered by one ffmpeg
+// run each: a copied piece alone, or up to maxEncodeGroup consecutive
+// re-encoded pieces (the end of one kept range and the start of the next
+// become one x264 run, one process and one encoder start fewer per cut).
+func groupPieces(ps []smartPiece) [][]smartPiece {
+	var gs [][]smartPiece
+	for i, pc := range ps {
+		if k := len(gs); !pc.copy && i > 0 && !ps[i-1].copy && len(gs[k-1]) < maxEncodeGroup {
+			gs[k-1] = append(gs[k-1], pc)
+			continue
+		}
+		gs = append(gs, []smartPiece{pc})
+	}
+	return gs
+}
+
+// smartEncodeArgs re-encodes the frames of the pieces g, in order, into
+// one MPEG-TS file with x264 set up like the source (profile, level,
+// pixel format), its parameter sets repeated in-band. Each piece is an
+// input of its own that starts decoding at its clean keyframe (pc.seek);
+// timestamps stay the source's (-copyts) so that trim cuts each piece's
+// frames by their own times (half a frame of tolerance) and ends its
+// input there; the pieces are concatenated and renumbered from 0 at the
+// source's frame rate.
+func smartEncodeArgs(p *encodePlan, vi *videoIndex, g []smartPiece, out string) []string {
 	half := 0.5 / vi.fps()
-	a := ffmpegArgs("-v", "error", "-nostats", "-progress", "pipe:1", "-ss", fnum(vi.t(pc.seek)+half/2), "-noaccurate_seek", "-copyts")
-	a = append(a, input(p.source.Path)...)
+	a := ffmpegArgs("-v", "error", "-nostats", "-progress", "pipe:1", "-copyts")
+	var graph strings.Builder
+	n := 0
+	for i, pc := range g {
+		a = append(a, "-ss", fnum(vi.t(pc.seek)+half/2), "-noaccurate_seek")
+		a = append(a, input(p.source.Path)...)
+		fmt.Fprintf(&graph, "[%d:v]trim=start=%s:end=%s[p%d];", i, fnum(vi.raw(pc.from)-half), fnum(vi.raw(pc.to-1)+half), i)
+		n += pc.frames()
+	}
+	for i := range g {
+		fmt.Fprintf(&graph, "[p%d]", i)
+	}
+	fmt.Fprintf(&graph, "concat=n=%d:v=1:a=0,setpts=N*%d/(%d*TB)[v]", len(g), vi.rateDen, vi.rateNum)
 	rate := strconv.FormatInt(vi.rateNum, 10) + "/" + strconv.FormatInt(vi.rateDen, 10)
-	vf := fmt.Sprintf("select='gte(t,%s)*lt(t,%s)',setpts=N*%d/(%d*TB)", fnum(vi.raw(pc.from)-half), fnum(vi.raw(pc.to-1)+half), vi.rateDen, vi.rateNum)
-	a = append(a, "-map", "0:v:0", "-vf", vf, "-fps_mode", "passthrough", "-r", rate, "-frames:v", strconv.Itoa(pc.frames()))
+	a = append(a, "-filter_complex", graph.String(), "-map", "[v]", "-fps_mode", "passthrough", "-r", rate, "-frames:v", strconv.Itoa(n))
 	a = append(a, "-c:v", "libx264", "-preset", p.q.x264Preset, "-crf", strconv.Itoa(p.q.x264CRF),
 		"-profile:v", x264Profile(vi.profile), "-pix_fmt", "yuv420p")
 	if vi.level > 0 {
@@ -438,41 +470,49 @@ func (e *Engine) smartRender(ctx context.Context, p *encodePlan, work, out strin
 	}
 	// Progress weights: a re-encoded frame costs 1, a frame decoded
 	// before it (from the keyframe) 0.2, a copied or joined frame 0.01.
+	cost := func(pc smartPiece) float64 {
+		if pc.copy {
+			return 0.01 * float64(pc.frames())
+		}
+		return float64(pc.frames()) + 0.2*float64(pc.from-pc.seek)
+	}
 	var work0 float64
 	for _, pc := range pieces {
-		if pc.copy {
-			work0 += 0.01 * float64(pc.frames())
-		} else {
-			work0 += float64(pc.frames()) + 0.2*float64(pc.from-pc.seek)
-		}
+		work0 += cost(pc)
 	}
 	work0 += 0.01 * float64(total)
 	rep := &fracReporter{fn: prog.fn, total: work0, last: prog.last}
 	defer func() { prog.last = rep.last }()
 	var done0 float64
-	names := make([]string, len(pieces))
-	frames := make([]int, len(pieces))
+	groups := groupPieces(pieces)
+	names := make([]string, len(groups))
+	frames := make([]int, len(groups))
 	fps := vi.fps()
-	for i, pc := range pieces {
+	for i, g := range groups {
 		if err := ctx.Err(); err != nil {
 			return false, 0, &Error{Op: "encode", Err: err}
 		}
 		names[i] = filepath.Join(work, fmt.Sprintf("piece%05d.ts", i))
-		frames[i] = pc.frames()
-		if pc.copy {
-			if _, err := e.run(ctx, "encode", e.ffmpeg, smartCopyArgs(p.source.Path, vi, pc, names[i]), nil, nil); err != nil {
+		var gcost, pre float64
+		for _, pc := range g {
+			frames[i] += pc.frames()
+			gcost += cost(pc)
+			if !pc.copy {
+				pre += 0.2 * float64(pc.from-pc.seek)
+			}
+		}
+		if g[0].copy {
+			if _, err := e.run(ctx, "encode", e.ffmpeg, smartCopyArgs(p.source.Path, vi, g[0], names[i]), nil, nil); err != nil {
 				return false, 0, err
 			}
-			done0 += 0.01 * float64(pc.frames())
 		} else {
-			pre := 0.2 * float64(pc.from-pc.seek)
 			base := done0
 			pw := &progressWriter{fn: func(sec float64) { rep.outTime(base + pre + sec*fps) }}
-			if _, err := e.run(ctx, "encode", e.ffmpeg, smartEncodeArgs(p, vi, pc, names[i]), nil, pw); err != nil {
+			if _, err := e.run(ctx, "encode", e.ffmpeg, smartEncodeArgs(p, vi, g, names[i]), nil, pw); err != nil {
 				return false, 0, err
 			}
-			done0 += pre + float64(pc.frames())
 		}
+		done0 += gcost
 		if err := padTS(names[i]); err != nil {
 			return false, 0, fmt.Errorf("encode: %w", err)
 		}

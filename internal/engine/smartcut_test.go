@@ -209,6 +209,20 @@ func TestSmartCutFrameExact(t *testing.T) {
 	if res.SmartFrames != 6*25 {
 		t.Errorf("SmartFrames = %d, want %d", res.SmartFrames, 6*25)
 	}
+	// Matroska too.
+	mkv := filepath.Join(dir, "out.mkv")
+	res2, err := e.Encode(context.Background(), EncodeOptions{Source: si, AudioPath: pr.Path, VideoKeep: pr.Keep, Width: si.Width, Height: si.Height,
+		Format: "mkv", OutputPath: mkv})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := decodeErrors(t, mkv); msg != "" {
+		t.Errorf("decoding the mkv output: %s", msg)
+	}
+	idx2, _ := markerFrames(t, mkv)
+	if d := cmp.Diff(want, idx2); d != "" || res2.SmartFrames != 6*25 {
+		t.Errorf("mkv: %d smart frames, frames (-want +got):\n%s", res2.SmartFrames, d)
+	}
 	for i := 1; i < len(fracs); i++ {
 		if fracs[i] < fracs[i-1] {
 			t.Fatalf("progress went back: %v", fracs)
@@ -343,6 +357,21 @@ func TestPlanSmart(t *testing.T) {
 	}
 }
 
+func TestGroupPieces(t *testing.T) {
+	t.Parallel()
+	enc := func(i int) smartPiece { return smartPiece{from: i, to: i + 1} }
+	cp := smartPiece{from: 100, to: 110, copy: true}
+	ps := []smartPiece{enc(0), cp, enc(1), enc(2), cp}
+	for i := 10; i < 19; i++ {
+		ps = append(ps, enc(i))
+	}
+	want := [][]smartPiece{{enc(0)}, {cp}, {enc(1), enc(2)}, {cp},
+		{enc(10), enc(11), enc(12), enc(13), enc(14), enc(15), enc(16), enc(17)}, {enc(18)}}
+	if d := cmp.Diff(want, groupPieces(ps), cmp.AllowUnexported(smartPiece{})); d != "" {
+		t.Errorf("groups (-want +got):\n%s", d)
+	}
+}
+
 func TestSmartArgs(t *testing.T) {
 	t.Parallel()
 	vi, err := parseKeyframeProbe(gopProbe([]int64{0, 1, 2, 3, 4, 5, 6, 7}, map[int]bool{0: true, 4: true}))
@@ -370,12 +399,14 @@ func TestSmartArgs(t *testing.T) {
 	if why := p.smartCandidate(); why != "" {
 		t.Fatalf("smartCandidate = %q", why)
 	}
-	want = append(append(append([]string{}, head...), "-nostats", "-progress", "pipe:1", "-ss", "-0.490000", "-noaccurate_seek", "-copyts"), wl...)
-	want = append(want, "-i", "file:/in/v.mp4", "-map", "0:v:0",
-		"-vf", "select='gte(t,0.060000)*lt(t,0.140000)',setpts=N*1/(25*TB)", "-fps_mode", "passthrough", "-r", "25/1", "-frames:v", "2",
+	want = append(append([]string{}, head...), "-nostats", "-progress", "pipe:1", "-copyts", "-ss", "-0.490000", "-noaccurate_seek")
+	want = append(append(want, wl...), "-i", "file:/in/v.mp4", "-ss", "-0.330000", "-noaccurate_seek")
+	want = append(append(want, wl...), "-i", "file:/in/v.mp4",
+		"-filter_complex", "[0:v]trim=start=0.060000:end=0.140000[p0];[1:v]trim=start=0.220000:end=0.260000[p1];[p0][p1]concat=n=2:v=1:a=0,setpts=N*1/(25*TB)[v]",
+		"-map", "[v]", "-fps_mode", "passthrough", "-r", "25/1", "-frames:v", "3",
 		"-c:v", "libx264", "-preset", "veryfast", "-crf", "22", "-profile:v", "high", "-pix_fmt", "yuv420p", "-level:v", "4",
 		"-map_metadata", "-1", "-f", "mpegts", "file:/w/p0.ts")
-	if d := cmp.Diff(want, smartEncodeArgs(p, vi, smartPiece{from: 2, to: 4, seek: 0}, "/w/p0.ts")); d != "" {
+	if d := cmp.Diff(want, smartEncodeArgs(p, vi, []smartPiece{{from: 2, to: 4, seek: 0}, {from: 6, to: 7, seek: 4}}, "/w/p0.ts")); d != "" {
 		t.Errorf("smartEncodeArgs (-want +got):\n%s", d)
 	}
 	want = append(append([]string{}, head...), "-nostats", "-progress", "pipe:1", "-f", "concat", "-safe", "0",

@@ -715,6 +715,9 @@ func (b *Backend) render(ctx context.Context, jb *job, p *exportPlan) (*engine.O
 	if out.VideoCopied {
 		notes = append(notes, "video stream copied, not re-encoded")
 	}
+	if out.SmartFrames > 0 {
+		notes = append(notes, fmt.Sprintf("video smart-rendered: %d frames copied untouched, only the frames around the cuts re-encoded", out.SmartFrames))
+	}
 	return out, report, notes, nil
 }
 
