@@ -102,7 +102,11 @@ func doctor(ctx context.Context, cfg *config.Config, out interface{ Write([]byte
 	fmt.Fprintf(out, "backend:     %s\n", cfg.Backend)
 	fmt.Fprintf(out, "data dir:    %s\n", cfg.DataDir)
 	fmt.Fprintf(out, "output dir:  %s\n", cfg.OutputDir)
-	fmt.Fprintf(out, "roots:       %s\n", strings.Join(cfg.Roots, string(os.PathListSeparator)))
+	rootsNote := "default; a client that offers roots uses its own instead"
+	if cfg.RootsSet {
+		rootsNote = "AUDIOEDIT_ROOTS; a client's own roots are narrowed to these"
+	}
+	fmt.Fprintf(out, "roots:       %s (%s)\n", strings.Join(cfg.Roots, string(os.PathListSeparator)), rootsNote)
 	var missing error
 	for _, bin := range []struct{ name, configured string }{{"ffmpeg", cfg.FFmpeg}, {"ffprobe", cfg.FFprobe}} {
 		p, err := exec.LookPath(bin.configured)
