@@ -160,11 +160,17 @@ func takeQuotes(text string) (string, []string) {
 var (
 	// posVerbRe moves a track by an amount ("put/move/shift/delay X 2 s
 	// later"); startVerbRe starts one at a time ("start the music at 0:05").
-	posVerbRe   = regexp.MustCompile(`\b(?:put|place|move|shift|push|delay|slide|nudge|offset)\w*\b|往后|向后|延后|推后|推迟|延迟|往前|向前|提前|挪|移`)
-	startVerbRe = regexp.MustCompile(`\b(?:start|starts|begin|begins|come in|comes in|bring in|kick in|kicks in|enter|enters|put|place|move)\b|开始|进入|响起|出现`)
-	laterRe     = regexp.MustCompile(`\blater\b|\bback\b|\bdelay\w*|往后|向后|延后|推后|推迟|延迟|晚`)
-	earlierRe   = regexp.MustCompile(`\bearlier\b|\bsooner\b|\bforward\b|往前|向前|提前|早`)
-	atTimeRe    = regexp.MustCompile(`(?:\bat|\bfrom|\bto|从|在)\s*$`)
+	posVerbRe   = regexp.MustCompile(`\b(?:put|place|move|shift|push|delay|slide|nudge|offset|start|begin)\w*\b|往后|向后|延后|推后|推迟|延迟|往前|向前|提前|挪|移`)
+	startVerbRe = regexp.MustCompile(`\b(?:start|starts|starting|begin|begins|beginning|come in|comes in|coming in|bring in|kick in|kicks in|enter|enters|put|place|move)\b|开始|进入|响起|出现`)
+	// addMusicRe adds the music in the same clause that places it ("add
+	// bed.mp3 as background music starting at 0:05").
+	addMusicRe = regexp.MustCompile(`\badd\w*|\buse\b|\bas (?:the |a )?(?:background|bed|bgm)|添加|加上|加入|配上|加`)
+	// musicTimeWhy refuses a time said about the music that says neither
+	// where it starts nor which part of the file plays.
+	musicTimeWhy = `the music plays under the whole programme: say where it starts ("start the music at 0:05") or which part of the file to use ("use only 0:10-0:40 of bed.mp3")`
+	laterRe      = regexp.MustCompile(`\blater\b|\bback\b|\bdelay\w*|往后|向后|延后|推后|推迟|延迟|晚`)
+	earlierRe    = regexp.MustCompile(`\bearlier\b|\bsooner\b|\bforward\b|往前|向前|提前|早`)
+	atTimeRe     = regexp.MustCompile(`(?:\bat|\bfrom|\bto|从|在)\s*$`)
 )
 
 // parsePosition reads a clause that places a track on the timeline; ok is
@@ -181,9 +187,13 @@ func parsePosition(c string) (op Op, reason string, ok bool) {
 	if music {
 		op.Track = "music"
 	}
-	for _, it := range lex(c) {
+	its := lex(c)
+	for i, it := range its {
 		if !it.timeLike() || it.val < 0 {
 			continue
+		}
+		if i+1 < len(its) && rangeSepRe.MatchString(c[it.end:its[i+1].start]) {
+			return Op{}, "", false // a range: where it plays, or which part? parseMusic refuses it
 		}
 		switch {
 		case rel:
@@ -205,34 +215,45 @@ func parsePosition(c string) (op Op, reason string, ok bool) {
 	return Op{}, "", false
 }
 
-// parseMultitrack reads a clause as a music bed, a title or a reframe; nil
-// when it is none of them.
-func parseMultitrack(c string) []Op {
+// parseMultitrack reads a clause as a music bed, a title, a reframe or a
+// track's place; nil when it is none of them, and a reason when it is one
+// but cannot be applied exactly.
+func parseMultitrack(c string) ([]Op, string) {
 	if placeRe.MatchString(c) && titleRe.MatchString(c) {
-		return []Op{parseTitle(c)}
+		return []Op{parseTitle(c)}, ""
 	}
-	if op, _, ok := parsePosition(c); ok && op.Kind != "" {
-		return []Op{op}
+	if op, why, ok := parsePosition(c); ok {
+		if why != "" {
+			return nil, why
+		}
+		if op.Track == "music" && addMusicRe.MatchString(c) {
+			m, _, _ := parseMusic(c, false)
+			return []Op{m, op}, ""
+		}
+		return []Op{op}, ""
 	}
-	if op, ok := parseMusic(c); ok {
-		return []Op{op}
+	if op, why, ok := parseMusic(c, true); ok {
+		return []Op{op}, why
 	}
 	if op, ok := parseReframe(c); ok {
-		return []Op{op}
+		return []Op{op}, ""
 	}
 	if lineUpRe.MatchString(c) && !negRe.MatchString(c) {
-		return []Op{{Kind: KindSync}}
+		return []Op{{Kind: KindSync}}, ""
 	}
-	return nil
+	return nil, ""
 }
 
-func parseMusic(c string) (Op, bool) {
+// parseMusic reads a music bed clause; with strict, a time it does not
+// read (a fade's length) is refused (reason) rather than dropped.
+func parseMusic(c string, strict bool) (Op, string, bool) {
 	if !musicRe.MatchString(c) && !(duckRe.MatchString(c) || noDuckRe.MatchString(c)) {
-		return Op{}, false
+		return Op{}, "", false
 	}
 	if musicNegRe.MatchString(c) || uploadRe.MatchString(c) {
-		return Op{}, false
+		return Op{}, "", false
 	}
+	unread := false
 	m := &MusicSpec{}
 	if noDuckRe.MatchString(c) {
 		m.NoDuck = true
@@ -257,14 +278,19 @@ func parseMusic(c string) (Op, bool) {
 				}
 			}
 		case uTime, uBare:
-			if musicFadeRe.MatchString(pre) || musicFadeRe.MatchString(after(c, it.end)) {
+			if (musicFadeRe.MatchString(pre) || musicFadeRe.MatchString(after(c, it.end))) && !atTimeRe.MatchString(pre) {
 				if it.val > 0 && it.val <= 30 {
 					m.Fade = it.val
 				}
+				continue
 			}
+			unread = true
 		}
 	}
-	return Op{Kind: KindMusic, Music: m}, true
+	if strict && unread {
+		return Op{}, musicTimeWhy, true
+	}
+	return Op{Kind: KindMusic, Music: m}, "", true
 }
 
 // isMusicModifier reports whether a clause only adjusts the music said in

@@ -253,10 +253,11 @@ func parseClause(c string) clauseResult {
 			return refuse("no time range given: say which part and how, e.g. \"cut 0:05-0:12\"", true)
 		}
 	}
-	if _, why, ok := parsePosition(c); ok && why != "" {
+	ops, why := parseMultitrack(c)
+	if why != "" {
 		return refuse(why, true)
 	}
-	if ops := parseMultitrack(c); len(ops) > 0 {
+	if len(ops) > 0 {
 		return clauseResult{outcome: OutOps, ops: ops, export: exportStrongRe.MatchString(head)}
 	}
 	if res := resRe.FindString(head); res != "" {

@@ -149,6 +149,9 @@ func (t *timeline) place(target string, op intent.Op) error {
 	if off > maxOffset {
 		return backend.Userf("%s is more than 24 hours into the timeline: give a start within the programme", clock(off))
 	}
+	if prog := float64(t.programmeMS()) / 1000; tr.role == "music" && prog > 0 && off >= prog {
+		return backend.Userf("the programme ends at %s, so music starting at %s would not be heard: give an earlier start", clock(prog), clock(off))
+	}
 	tr.offset = math.Max(off, 0)
 	return nil
 }

@@ -61,7 +61,7 @@ func TestMusicOffsetAndInOut(t *testing.T) {
 	b, dir := newBackend(t)
 	writeUpload(t, b, dir, "voice.wav", toneWave(10, 440, 0.1))
 	writeUpload(t, b, dir, "bed.wav", append(toneWave(4, 15000, 0.3), toneWave(4, 12000, 0.3)...))
-	res := edits(t, b, "add bed.wav as background music at 50%, no ducking", "use only 0:04-0:08 of bed.wav", "start the music at 0:03")
+	res := edits(t, b, "use only 0:04-0:08 of bed.wav", "add bed.wav as background music at 50%, no ducking, starting at 0:03")
 	t.Log(res.Summary)
 	y := placedExport(t, b, dir, res.Summary, "BGM: bed.wav (3-10s", "placed", 10) // the voice sets the length
 	before, after := toneLevel(y, 12000, 0.2, 2.8), toneLevel(y, 12000, 5.2, 7.8)
@@ -72,6 +72,11 @@ func TestMusicOffsetAndInOut(t *testing.T) {
 	}
 	if cut > after-40 {
 		t.Errorf("the part of bed.wav outside 0:04-0:08 plays at %.1f dB", cut)
+	}
+	// Music starting after the programme's end is refused.
+	_, err := b.Edit(context.Background(), backend.EditRequest{Instruction: "start the music at 0:12"})
+	if msg := userMsg(t, err); !strings.Contains(msg, "ends") {
+		t.Errorf("refusal = %q", msg)
 	}
 	// "start the music at 0:00" puts it back at the start.
 	res = edits(t, b, "start the music at 0:00")
@@ -97,8 +102,14 @@ func TestVoiceOffset(t *testing.T) {
 		t.Errorf("voices not where they were placed")
 	}
 	// Moving a voice before the timeline's start is refused, nothing recorded.
+	if st, _ := b.State(context.Background(), ""); len(st.History) != 1 {
+		t.Fatalf("history %+v", st.History)
+	}
 	_, err := b.Edit(context.Background(), backend.EditRequest{Instruction: "move beta.wav 3 seconds earlier"})
 	if msg := userMsg(t, err); !strings.Contains(msg, "before") {
 		t.Errorf("refusal = %q", msg)
+	}
+	if st, _ := b.State(context.Background(), ""); len(st.History) != 1 {
+		t.Errorf("a refused move was recorded: %+v", st.History)
 	}
 }
