@@ -113,3 +113,43 @@ func TestVoiceOffset(t *testing.T) {
 		t.Errorf("a refused move was recorded: %+v", st.History)
 	}
 }
+
+// TestLoneVoiceOffset: a voice moved on its own timeline renders with
+// silence before it, in a full export and with file=.
+func TestLoneVoiceOffset(t *testing.T) {
+	b, dir := newBackend(t)
+	writeUpload(t, b, dir, "voice.wav", toneWave(3, 440, 0.2))
+	res := edits(t, b, "put voice.wav 1.5 seconds later")
+	y := placedExport(t, b, dir, res.Summary, "Audio: voice.wav (1.5-4.5s", "late", 4.5)
+	before, after := toneLevel(y, 440, 0.1, 1.4), toneLevel(y, 440, 1.6, 4.4)
+	t.Logf("440 Hz before 1.5 s %.1f dB, after %.1f dB", before, after)
+	if after < -40 || before > after-40 {
+		t.Errorf("voice before its offset %.1f dB, after %.1f dB", before, after)
+	}
+	out := filepath.Join(dir, "file.wav")
+	exportTo(t, b, backend.ExportRequest{Format: "wav", File: "voice.wav", OutputPath: out})
+	z, err := testmedia.ReadPCM(context.Background(), testmedia.FFmpeg(), out, testmedia.Rate, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := float64(len(z))/testmedia.Rate - 4.5; d < -0.05 || d > 0.05 || toneLevel(z, 440, 0.1, 1.4) > after-40 {
+		t.Errorf("file= export %.2f s, 440 Hz before the offset %.1f dB", float64(len(z))/testmedia.Rate, toneLevel(z, 440, 0.1, 1.4))
+	}
+}
+
+// TestNoMoveUnderVideo: with a video in the session, a recording is lined
+// up by sync, and the video itself cannot move: both refused, nothing
+// recorded.
+func TestNoMoveUnderVideo(t *testing.T) {
+	b, dir := reframeSession(t, 320, 180)
+	writeUpload(t, b, dir, "mic.wav", toneWave(2, 440, 0.2))
+	for in, want := range map[string]string{"put mic.wav 2 seconds later": "sync", "move clip.mp4 1 second later": "cannot move"} {
+		_, err := b.Edit(context.Background(), backend.EditRequest{Instruction: in})
+		if msg := userMsg(t, err); !strings.Contains(msg, want) {
+			t.Errorf("%s: refusal %q, want it to say %q", in, msg, want)
+		}
+	}
+	if st, _ := b.State(context.Background(), ""); len(st.History) != 0 {
+		t.Errorf("refused moves were recorded: %+v", st.History)
+	}
+}
