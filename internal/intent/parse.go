@@ -26,7 +26,7 @@ var (
 	fadeRe         = regexp.MustCompile(`\bfad(?:e|es|ing)\b|\bfade-?(?:in|out)\b|\bfadein\b|\bfadeout\b|淡入|淡出|渐入|渐出|渐强|渐弱`)
 	syncRe         = regexp.MustCompile(`\bsync(?:s|ing|hroni[sz]e|hroni[sz]ing|hroni[sz]ation)?\b|\blip-?sync\b|\balign(?:s|ing|ment)?\b|同步|对齐`)
 	cutVerbRe      = regexp.MustCompile(`\b(?:cut|cuts|cutting|remove|removing|delete|deleting|trim|trimming|drop|chop|chop off|erase|lose|get rid of|take out|snip)\b|删|去掉|去除|剪掉|剪去|剪除|裁掉|切掉|砍掉`)
-	keepVerbRe     = regexp.MustCompile(`\bkeep\b|\buse only\b|\bonly use\b|只用|\b(?:trim|shorten|cut|crop|clip|chop) (?:it |this |that |everything |the \w+ )?(?:down )?to\b|\bcrop\b|只保留|保留|只要|截取|剪成|剪到|裁剪到|裁到|缩短到|缩短为|只留`)
+	keepVerbRe     = regexp.MustCompile(`\bkeep\b|\b(?:use only|only use)\b[^;]*\d|只用[^;]*\d|\b(?:trim|shorten|cut|crop|clip|chop) (?:it |this |that |everything |the \w+ )?(?:down )?to\b|\bcrop\b|只保留|保留|只要|截取|剪成|剪到|裁剪到|裁到|缩短到|缩短为|只留`)
 	paddingRe      = regexp.MustCompile(`\bpadding\b|\bmargins?\b|\bbuffer\b|\bpad\b|余量|边距|缓冲`)
 	exportStrongRe = regexp.MustCompile(`\bexport\w*|\brender\w*|导出|渲染`)
 	exportWeakRe   = regexp.MustCompile(`\bdownload\w*|\bsend (?:it|me|over|the|back)\b|\bsave (?:it |this |the \w+ )?as\b|\bconvert\w*|\bgive me the (?:file|video|audio|result|final|output|mp\d)\b|\boutput\b|下载|输出|发给我|发我|保存为|保存成|转成|转为|转换成|转换为`)
