@@ -2,6 +2,7 @@ package intent
 
 import (
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -33,7 +34,8 @@ const zhFilePrefix = "对把将给从在用让帮只"
 // extractTarget finds the file an instruction names and returns it with the
 // text that remains once every file name is blanked out. The first name wins;
 // later ones are removed too so their extensions never read as formats.
-func extractTarget(s string) (target, rest string) {
+// Known names (the session's files) are found before the bare-name rule.
+func extractTarget(s string, known ...string) (target, rest string) {
 	blank := func(loc []int, sub int) {
 		if target == "" {
 			target = s[loc[2*sub]:loc[2*sub+1]]
@@ -46,6 +48,15 @@ func extractTarget(s string) (target, rest string) {
 			break
 		}
 		blank(loc, 1)
+	}
+	for _, name := range byLength(known) {
+		for {
+			loc := findWhole(s, name)
+			if loc == nil {
+				break
+			}
+			blank(loc, 0)
+		}
 	}
 	for {
 		loc := bareFileRe.FindStringIndex(s)
@@ -256,13 +267,56 @@ func zhNumber(s string) int {
 	return total + cur
 }
 
+// byLength returns the media names among names, longest first, so
+// "bed.mp3" never matches inside "old bed.mp3" when both are known.
+func byLength(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if n = strings.TrimSpace(n); n != "" && len(n) <= 255 && mediaFileRe.MatchString(n) {
+			out = append(out, n)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
+}
+
+// findWhole finds name in s, ignoring case, where it stands as a whole name:
+// not continued by a letter or digit, nor preceded by one of the characters
+// a Latin file name is made of. Chinese text may touch it on either side.
+func findWhole(s, name string) []int {
+	re := regexp.MustCompile(`(?i)` + regexp.QuoteMeta(name))
+	for _, loc := range re.FindAllStringIndex(s, -1) {
+		before, _ := utf8.DecodeLastRuneInString(s[:loc[0]])
+		after, _ := utf8.DecodeRuneInString(s[loc[1]:])
+		if loc[0] > 0 && before < utf8.RuneSelf && isNameByte(byte(before)) {
+			continue
+		}
+		if loc[1] < len(s) && after < utf8.RuneSelf && (isAlnum(byte(after)) || after == '_' || after == '-') {
+			continue
+		}
+		if after == '.' { // "bed.mp3.wav" is another name; "bed.mp3." ends a sentence
+			if next, _ := utf8.DecodeRuneInString(s[loc[1]+1:]); next < utf8.RuneSelf && isAlnum(byte(next)) {
+				continue
+			}
+		}
+		return loc
+	}
+	return nil
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+func isNameByte(c byte) bool { return isAlnum(c) || strings.IndexByte("._-~/\\", c) >= 0 }
+
 // prepare is the shared front end of Parse and Route: it bounds and repairs
 // the text, takes out the target file, and normalizes what is left.
-func prepare(text string) (target, norm string) {
+func prepare(text string, names []string) (target, norm string) {
 	if len(text) > maxInput {
 		text = text[:maxInput]
 	}
 	text = strings.ToValidUTF8(text, " ")
-	target, rest := extractTarget(text)
+	target, rest := extractTarget(text, names...)
 	return target, normalize(rest)
 }

@@ -96,9 +96,15 @@ var rangedKinds = map[Kind]bool{
 
 // Parse reads one instruction into a Plan: its action, operations, export
 // request and refused clauses (see the package doc for the rules).
-func Parse(text string) Plan {
+func Parse(text string) Plan { return ParseNamed(text, nil) }
+
+// ParseNamed is Parse for a session whose files are called names: a name
+// the session has is found wherever it stands, even touched by Chinese text
+// with no space ("添加背景音乐bed.mp3"), where the plain rules would read the
+// characters before it as part of the name.
+func ParseNamed(text string, names []string) Plan {
 	text, quotes := takeQuotes(text)
-	target, s := prepare(text)
+	target, s := prepare(text, names)
 	p := Plan{Action: ActionEdit, Target: target}
 	s = joinEdgesRe.ReplaceAllStringFunc(s, func(m string) string {
 		return strings.NewReplacer(" and ", " plus ", "和", "与", "跟", "与", "及", "与").Replace(m)

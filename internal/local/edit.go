@@ -30,7 +30,7 @@ func (b *Backend) Edit(ctx context.Context, req backend.EditRequest) (*backend.E
 	if n := len(text); n > b.limits.MaxInstruction {
 		return nil, backend.Userf("the instruction is %d bytes, over the %d-byte limit (AUDIOEDIT_MAX_INSTRUCTION): say one change at a time. It began: %q", n, b.limits.MaxInstruction, short(text))
 	}
-	plan := intent.Parse(text)
+	plan := intent.ParseNamed(text, b.fileNames(ctx, req.SessionID))
 	// Errors and logs quote at most 200 characters of what was said.
 	if len(plan.Refused) > 0 {
 		plan.Refused = slices.Clone(plan.Refused)
@@ -477,4 +477,26 @@ func jobMessage(j *backend.Job) string {
 		return fmt.Sprintf("Export %s: %s", j.Status, j.Error)
 	}
 	return fmt.Sprintf("Export started as job %s (%.0f%% done): call export_status with job_id %s to follow it.", j.ID, j.Progress, j.ID)
+}
+
+// fileNames lists the names of the files in the session an edit will act on
+// (the named one, else the current one), so the parser can find them even
+// where Chinese text touches a name. It changes nothing: no session is
+// started or made current here, and a lookup failure only means no names.
+func (b *Backend) fileNames(ctx context.Context, sessionID string) []string {
+	if sessionID == "" {
+		sessionID = b.current.Get(ctx)
+	}
+	if sessionID == "" {
+		return nil
+	}
+	items, err := b.st.ListMedia(ctx, sessionID)
+	if err != nil {
+		return nil
+	}
+	names := make([]string, 0, len(items))
+	for _, m := range items {
+		names = append(names, m.Name)
+	}
+	return names
 }
