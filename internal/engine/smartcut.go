@@ -215,6 +215,8 @@ func (vi *videoIndex) smartReason() string {
 		return "variable frame rate"
 	case len(vi.frames) == 0:
 		return "no video frames"
+	case !vi.frames[0].clean:
+		return "the video does not start with a keyframe"
 	}
 	// Every frame on the rate's grid, to a quarter of a frame.
 	f := vi.fps()
@@ -339,8 +341,7 @@ func groupPieces(ps []smartPiece) [][]smartPiece {
 // pixel format), its parameter sets repeated in-band. Each piece is an
 // input of its own that starts decoding at its clean keyframe (pc.seek);
 // timestamps stay the source's (-copyts) so that trim cuts each piece's
-// frames by their own times (half a frame of tolerance) and ends its
-// input there; the pieces are concatenated and renumbered from 0 at the
+// frames by their own times (half a frame of tolerance); the pieces are concatenated and renumbered from 0 at the
 // source's frame rate.
 func smartEncodeArgs(p *encodePlan, vi *videoIndex, g []smartPiece, out string) []string {
 	half := 0.5 / vi.fps()
@@ -348,7 +349,10 @@ func smartEncodeArgs(p *encodePlan, vi *videoIndex, g []smartPiece, out string) 
 	var graph strings.Builder
 	n := 0
 	for i, pc := range g {
-		a = append(a, "-ss", fnum(vi.t(pc.seek)+half/2), "-noaccurate_seek")
+		// -t ends the input's decoding after the piece's last frame
+		// (trim alone would let it decode to the end of the file): it
+		// counts from the first frame decoded, the keyframe.
+		a = append(a, "-ss", fnum(vi.t(pc.seek)+half/2), "-t", fnum(vi.raw(pc.to-1)-vi.raw(pc.seek)+half), "-noaccurate_seek")
 		a = append(a, input(p.source.Path)...)
 		fmt.Fprintf(&graph, "[%d:v]trim=start=%s:end=%s[p%d];", i, fnum(vi.raw(pc.from)-half), fnum(vi.raw(pc.to-1)+half), i)
 		n += pc.frames()
@@ -361,7 +365,7 @@ func smartEncodeArgs(p *encodePlan, vi *videoIndex, g []smartPiece, out string) 
 	a = append(a, "-filter_complex", graph.String(), "-map", "[v]", "-fps_mode", "passthrough", "-r", rate, "-frames:v", strconv.Itoa(n))
 	a = append(a, "-c:v", "libx264", "-preset", p.q.x264Preset, "-crf", strconv.Itoa(p.q.x264CRF),
 		"-profile:v", x264Profile(vi.profile), "-pix_fmt", "yuv420p")
-	if vi.level > 0 {
+	if vi.level >= 10 {
 		a = append(a, "-level:v", strconv.FormatFloat(float64(vi.level)/10, 'f', -1, 64))
 	}
 	return append(a, "-map_metadata", "-1", "-f", "mpegts", fileArg(out))

@@ -3,8 +3,10 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -231,6 +233,31 @@ func TestSmartCutFrameExact(t *testing.T) {
 	if len(fracs) < 3 || fracs[len(fracs)-1] != 1 {
 		t.Errorf("progress %v: want several steps ending at 1", fracs)
 	}
+
+	// Cancelling stops the smart render with a cancelled error and leaves
+	// nothing behind.
+	cdir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	_, err = e.Encode(ctx, EncodeOptions{Source: si, AudioPath: pr.Path, VideoKeep: pr.Keep, Width: si.Width, Height: si.Height,
+		OutputPath: filepath.Join(cdir, "c.mp4"), Progress: func(f float64) {
+			if f > 0 {
+				cancel()
+			}
+		}})
+	var ee *Error
+	if !errors.As(err, &ee) || ee.SafeReason() != "cancelled" {
+		t.Errorf("cancelled smart render: err = %v, want a cancelled *Error", err)
+	}
+	if ents, _ := os.ReadDir(cdir); len(ents) != 0 {
+		t.Errorf("left behind after cancel: %v", ents)
+	}
+	ents, _ := os.ReadDir(e.TempDir())
+	for _, en := range ents {
+		if strings.HasSuffix(en.Name(), "-encode") {
+			t.Errorf("encode work folder left after cancel: %s", en.Name())
+		}
+	}
 }
 
 // gopProbe is keyframeProbeArgs' output for a 25 fps H.264 source with
@@ -310,6 +337,7 @@ func TestSmartReason(t *testing.T) {
 		{"high 4:2:2", func(v *videoIndex) { v.profile = "High 4:2:2" }, "H.264 profile High 4:2:2 is not Baseline, Main or High"},
 		{"avg rate differs", func(v *videoIndex) { v.avgNum, v.avgDen = 2997, 100 }, "variable frame rate"},
 		{"frame off the grid", func(v *videoIndex) { v.frames[2].pts = 3; v.frames[3].pts = 4 }, "variable frame rate (frame 2 off the 25.000 fps grid)"},
+		{"no keyframe first", func(v *videoIndex) { v.frames[0].clean = false }, "the video does not start with a keyframe"},
 	} {
 		vi := base()
 		tc.mod(vi)
@@ -399,8 +427,8 @@ func TestSmartArgs(t *testing.T) {
 	if why := p.smartCandidate(); why != "" {
 		t.Fatalf("smartCandidate = %q", why)
 	}
-	want = append(append([]string{}, head...), "-nostats", "-progress", "pipe:1", "-copyts", "-ss", "-0.490000", "-noaccurate_seek")
-	want = append(append(want, wl...), "-i", "file:/in/v.mp4", "-ss", "-0.330000", "-noaccurate_seek")
+	want = append(append([]string{}, head...), "-nostats", "-progress", "pipe:1", "-copyts", "-ss", "-0.490000", "-t", "0.140000", "-noaccurate_seek")
+	want = append(append(want, wl...), "-i", "file:/in/v.mp4", "-ss", "-0.330000", "-t", "0.100000", "-noaccurate_seek")
 	want = append(append(want, wl...), "-i", "file:/in/v.mp4",
 		"-filter_complex", "[0:v]trim=start=0.060000:end=0.140000[p0];[1:v]trim=start=0.220000:end=0.260000[p1];[p0][p1]concat=n=2:v=1:a=0,setpts=N*1/(25*TB)[v]",
 		"-map", "[v]", "-fps_mode", "passthrough", "-r", "25/1", "-frames:v", "3",
