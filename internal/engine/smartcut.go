@@ -303,17 +303,27 @@ func (vi *videoIndex) planSmart(runs [][2]int) ([]smartPiece, int) {
 	return ps, copied
 }
 
-// smartCopyArgs copies the packets of piece pc (whole GOPs from a clean
-// keyframe) into an MPEG-TS file. The seek lands a quarter of a frame
-// after the keyframe, so the demuxer starts at that keyframe and no
-// earlier one; -frames:v counts packets in decode order, which for whole
-// closed GOPs are exactly the frames of the piece.
-func smartCopyArgs(src string, vi *videoIndex, pc smartPiece, out string) []string {
-	ss := vi.t(pc.from) + 0.25/vi.fps()
-	a := ffmpegArgs("-v", "error", "-ss", fnum(ss))
-	a = append(a, input(src)...)
-	return append(a, "-map", "0:v:0", "-c", "copy", "-bsf:v", "h264_mp4toannexb", "-frames:v", strconv.Itoa(pc.frames()),
-		"-map_metadata", "-1", "-f", "mpegts", fileArg(out))
+// maxCopyBatch is the most copied pieces one ffmpeg run writes (one
+// input and one output each): a run costs about 0.2 s to start.
+const maxCopyBatch = 16
+
+// smartCopyArgs copies the packets of the pieces pcs (whole GOPs from a
+// clean keyframe) into MPEG-TS files outs, one input and one output each.
+// The seek lands a quarter of a frame after the keyframe, so the demuxer
+// starts at that keyframe and no earlier one; -frames:v counts packets in
+// decode order, which for whole closed GOPs are exactly the frames of the
+// piece.
+func smartCopyArgs(src string, vi *videoIndex, pcs []smartPiece, outs []string) []string {
+	a := ffmpegArgs("-v", "error")
+	for _, pc := range pcs {
+		a = append(a, "-ss", fnum(vi.t(pc.from)+0.25/vi.fps()))
+		a = append(a, input(src)...)
+	}
+	for i, pc := range pcs {
+		a = append(a, "-map", strconv.Itoa(i)+":v:0", "-c", "copy", "-bsf:v", "h264_mp4toannexb", "-frames:v", strconv.Itoa(pc.frames()),
+			"-map_metadata", "-1", "-f", "mpegts", fileArg(outs[i]))
+	}
+	return a
 }
 
 // maxEncodeGroup is the most re-encoded pieces one ffmpeg run encodes
@@ -491,36 +501,62 @@ func (e *Engine) smartRender(ctx context.Context, p *encodePlan, work, out strin
 	groups := groupPieces(pieces)
 	names := make([]string, len(groups))
 	frames := make([]int, len(groups))
-	fps := vi.fps()
 	for i, g := range groups {
+		names[i] = filepath.Join(work, fmt.Sprintf("piece%05d.ts", i))
+		for _, pc := range g {
+			frames[i] += pc.frames()
+		}
+	}
+	fps := vi.fps()
+	// The copies first, in batches.
+	var copies []int
+	for i, g := range groups {
+		if g[0].copy {
+			copies = append(copies, i)
+		}
+	}
+	for len(copies) > 0 {
 		if err := ctx.Err(); err != nil {
 			return false, 0, &Error{Op: "encode", Err: err}
 		}
-		names[i] = filepath.Join(work, fmt.Sprintf("piece%05d.ts", i))
-		var gcost, pre float64
-		for _, pc := range g {
-			frames[i] += pc.frames()
-			gcost += cost(pc)
-			if !pc.copy {
-				pre += 0.2 * float64(pc.from-pc.seek)
-			}
+		n := min(len(copies), maxCopyBatch)
+		var pcs []smartPiece
+		var outs []string
+		for _, i := range copies[:n] {
+			pcs = append(pcs, groups[i][0])
+			outs = append(outs, names[i])
+			done0 += cost(groups[i][0])
 		}
-		if g[0].copy {
-			if _, err := e.run(ctx, "encode", e.ffmpeg, smartCopyArgs(p.source.Path, vi, g[0], names[i]), nil, nil); err != nil {
-				return false, 0, err
-			}
-		} else {
-			base := done0
-			pw := &progressWriter{fn: func(sec float64) { rep.outTime(base + pre + sec*fps) }}
-			if _, err := e.run(ctx, "encode", e.ffmpeg, smartEncodeArgs(p, vi, g, names[i]), nil, pw); err != nil {
-				return false, 0, err
-			}
-		}
-		done0 += gcost
-		if err := padTS(names[i]); err != nil {
-			return false, 0, fmt.Errorf("encode: %w", err)
+		copies = copies[n:]
+		if _, err := e.run(ctx, "encode", e.ffmpeg, smartCopyArgs(p.source.Path, vi, pcs, outs), nil, nil); err != nil {
+			return false, 0, err
 		}
 		rep.outTime(done0)
+	}
+	for i, g := range groups {
+		if g[0].copy {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return false, 0, &Error{Op: "encode", Err: err}
+		}
+		var gcost, pre float64
+		for _, pc := range g {
+			gcost += cost(pc)
+			pre += 0.2 * float64(pc.from-pc.seek)
+		}
+		base := done0
+		pw := &progressWriter{fn: func(sec float64) { rep.outTime(base + pre + sec*fps) }}
+		if _, err := e.run(ctx, "encode", e.ffmpeg, smartEncodeArgs(p, vi, g, names[i]), nil, pw); err != nil {
+			return false, 0, err
+		}
+		done0 += gcost
+		rep.outTime(done0)
+	}
+	for _, n := range names {
+		if err := padTS(n); err != nil {
+			return false, 0, fmt.Errorf("encode: %w", err)
+		}
 	}
 	list := filepath.Join(work, "pieces.ffconcat")
 	if err := os.WriteFile(list, []byte(smartConcatList(names, frames, vi)), 0o600); err != nil {
