@@ -228,35 +228,48 @@ func (e *Engine) ApplyEffects(ctx context.Context, src *MediaInfo, f Effects) (o
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	tmp, err := os.MkdirTemp(e.tmp, "audioedit-fx-*")
+	out, remove, err = e.graphToWAV(ctx, "apply effects", "effects.wav", []string{src.Path}, graph, rate, outCh)
 	if err != nil {
-		return nil, nil, nil, err
-	}
-	remove = func() { os.RemoveAll(tmp) }
-	path := filepath.Join(tmp, "effects.wav")
-	ww, err := createWAV(path, rate, outCh)
-	if err != nil {
-		remove()
-		return nil, nil, nil, err
-	}
-	args := append([]string{"-v", "error"}, input(src.Path)...)
-	args = append(args, "-filter_complex", graph, "-map", "[out]", "-ar", strconv.Itoa(rate),
-		"-f", "f32le", "-c:a", "pcm_f32le", "pipe:1")
-	if _, err := e.run(ctx, "apply effects", e.ffmpeg, ffmpegArgs(args...), nil, ww); err != nil {
-		ww.abort()
-		remove()
-		return nil, nil, nil, err
-	}
-	if err := ww.Close(); err != nil {
-		remove()
-		return nil, nil, nil, err
-	}
-	out, err = e.Probe(ctx, path)
-	if err != nil {
-		remove()
 		return nil, nil, nil, err
 	}
 	return out, remove, notes, nil
+}
+
+// graphToWAV runs the filter graph (output label [out]) over inputs into a
+// float WAV of rate and ch in a new temp folder, and probes it; remove
+// deletes the folder.
+func (e *Engine) graphToWAV(ctx context.Context, op, name string, inputs []string, graph string, rate, ch int) (out *MediaInfo, remove func(), err error) {
+	tmp, err := os.MkdirTemp(e.tmp, "audioedit-fx-*")
+	if err != nil {
+		return nil, nil, err
+	}
+	remove = func() { os.RemoveAll(tmp) }
+	path := filepath.Join(tmp, name)
+	ww, err := createWAV(path, rate, ch)
+	if err != nil {
+		remove()
+		return nil, nil, err
+	}
+	args := []string{"-v", "error"}
+	for _, in := range inputs {
+		args = append(args, input(in)...)
+	}
+	args = append(args, "-filter_complex", graph, "-map", "[out]", "-ar", strconv.Itoa(rate),
+		"-f", "f32le", "-c:a", "pcm_f32le", "pipe:1")
+	if _, err := e.run(ctx, op, e.ffmpeg, ffmpegArgs(args...), nil, ww); err != nil {
+		ww.abort()
+		remove()
+		return nil, nil, err
+	}
+	if err := ww.Close(); err != nil {
+		remove()
+		return nil, nil, err
+	}
+	if out, err = e.Probe(ctx, path); err != nil {
+		remove()
+		return nil, nil, err
+	}
+	return out, remove, nil
 }
 
 // decodeF32 streams src as mono float32 at rate into w.
@@ -523,32 +536,8 @@ func (e *Engine) DenoiseRanges(ctx context.Context, src *MediaInfo, d DenoiseOpt
 	if den.Channels == 2 {
 		layout = "stereo"
 	}
-	tmp, err := os.MkdirTemp(e.tmp, "audioedit-splice-*")
+	out, remove, err = e.graphToWAV(ctx, "denoise ranges", "denoised-ranges.wav", []string{src.Path, den.Path}, spliceGraph(rs, layout), den.SampleRate, den.Channels)
 	if err != nil {
-		return nil, nil, nil, err
-	}
-	remove = func() { os.RemoveAll(tmp) }
-	path := filepath.Join(tmp, "denoised-ranges.wav")
-	ww, err := createWAV(path, den.SampleRate, den.Channels)
-	if err != nil {
-		remove()
-		return nil, nil, nil, err
-	}
-	args := append([]string{"-v", "error"}, input(src.Path)...)
-	args = append(args, input(den.Path)...)
-	args = append(args, "-filter_complex", spliceGraph(rs, layout), "-map", "[out]", "-ar", strconv.Itoa(den.SampleRate),
-		"-f", "f32le", "-c:a", "pcm_f32le", "pipe:1")
-	if _, err := e.run(ctx, "denoise ranges", e.ffmpeg, ffmpegArgs(args...), nil, ww); err != nil {
-		ww.abort()
-		remove()
-		return nil, nil, nil, err
-	}
-	if err := ww.Close(); err != nil {
-		remove()
-		return nil, nil, nil, err
-	}
-	if out, err = e.Probe(ctx, path); err != nil {
-		remove()
 		return nil, nil, nil, err
 	}
 	return out, remove, notes, nil

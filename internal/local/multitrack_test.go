@@ -145,37 +145,10 @@ func TestMusicBedExport(t *testing.T) {
 // bed; it used to read "添加背景音乐bed.wav" as the file's name and refuse.
 func TestTouchingChineseName(t *testing.T) {
 	b, dir := newBackend(t)
-	ctx := context.Background()
-	voice := filepath.Join(dir, "voice.wav")
-	if err := testmedia.WriteWAV(voice, toneWave(3, 440, 0.3), testmedia.Rate, 1); err != nil {
-		t.Fatal(err)
-	}
-	music := filepath.Join(dir, "bed.wav")
-	if err := testmedia.WriteWAV(music, toneWave(3, toneHz, 0.3), testmedia.Rate, 1); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := b.Upload(ctx, backend.UploadRequest{Paths: []string{voice, music}}); err != nil {
-		t.Fatal(err)
-	}
-	res, err := b.Edit(ctx, backend.EditRequest{Instruction: "添加背景音乐bed.wav，音量20%"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(res.Summary, "BGM: bed.wav") || !strings.Contains(res.Summary, "20%") {
-		t.Errorf("summary = %s", res.Summary)
-	}
-	out := filepath.Join(dir, "mixed.wav")
-	job, err := b.Export(ctx, backend.ExportRequest{Format: "wav", OutputPath: out, Wait: time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if job.Status != backend.JobCompleted {
-		t.Fatalf("job %+v", job)
-	}
-	y, err := testmedia.ReadPCM(ctx, testmedia.FFmpeg(), out, testmedia.Rate, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	writeUpload(t, b, dir, "voice.wav", toneWave(3, 440, 0.3))
+	writeUpload(t, b, dir, "bed.wav", toneWave(3, toneHz, 0.3))
+	res := edits(t, b, "添加背景音乐bed.wav，音量20%")
+	y := placedExport(t, b, dir, res.Summary, "BGM: bed.wav (0-3s, 20%", "mixed", 3)
 	voiceDB, musicDB := toneLevel(y, 440, 1, 2), toneLevel(y, toneHz, 1, 2)
 	// 20% is -14 dB in loudness; the K-weighting favours the 15 kHz tone
 	// by a few dB, and the bed is ducked under the (always-on) voice.
