@@ -833,6 +833,13 @@ func encodeArgs(p *encodePlan, still, graphFile, out string) []string {
 		}
 		a = append(a, p.audioCodecArgs()...)
 	}
+	return p.muxArgs(a, out)
+}
+
+// muxArgs ends an output's argv: no metadata or chapters from the inputs,
+// the plan's title, faststart where the container wants it, the muxer and
+// the output path.
+func (p *encodePlan) muxArgs(a []string, out string) []string {
 	a = append(a, "-map_metadata", "-1", "-map_chapters", "-1")
 	if p.metaTitle != "" {
 		a = append(a, "-metadata", "title="+p.metaTitle)

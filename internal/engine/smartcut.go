@@ -417,14 +417,7 @@ func smartJoinArgs(p *encodePlan, list, out string) []string {
 		a = append(a, "-map", "1:a:0")
 		a = append(a, p.audioCodecArgs()...)
 	}
-	a = append(a, "-map_metadata", "-1", "-map_chapters", "-1")
-	if p.metaTitle != "" {
-		a = append(a, "-metadata", "title="+p.metaTitle)
-	}
-	if p.c.faststart {
-		a = append(a, "-movflags", "+faststart")
-	}
-	return append(a, "-f", p.c.muxer, fileArg(out))
+	return p.muxArgs(a, out)
 }
 
 // smartCandidate reports whether the plan may be smart-rendered, before
