@@ -26,15 +26,16 @@ const (
 )
 
 // markerVideo writes the marker video of dur seconds with keyframes every
-// gop frames, B-frames on (x264 veryfast), as a phone or camera would.
-func markerVideo(t *testing.T, path string, dur, gop int) {
+// gop frames, B-frames on (x264 veryfast), as a camera would; extra
+// x264 options follow (-bf 0: no B-frames, as most phones record).
+func markerVideo(t *testing.T, path string, dur, gop int, extra ...string) {
 	t.Helper()
 	v := fmt.Sprintf("nullsrc=s=%dx%d:r=%d:d=%d,geq=lum='if(lt(Y,%d),255*mod(floor(N/pow(2,floor(X/16))),2),if(eq(mod(N,25),%d),255,96))':cb=128:cr=128,format=yuv420p",
 		mkW, mkH, mkFPS, dur, mkH/2, mkFlash)
 	a := fmt.Sprintf("aevalsrc='if(eq(mod(floor(t*25+1e-6),25),%d),0.5*sin(2*PI*1000*t),0)':s=48000:d=%d", mkFlash, dur)
-	encFFmpeg(t, "-f", "lavfi", "-i", v, "-f", "lavfi", "-i", a, "-map", "0:v", "-map", "1:a",
-		"-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-g", fmt.Sprint(gop), "-keyint_min", fmt.Sprint(gop), "-sc_threshold", "0",
-		"-c:a", "aac", "-b:a", "96k", path)
+	args := append([]string{}, "-f", "lavfi", "-i", v, "-f", "lavfi", "-i", a, "-map", "0:v", "-map", "1:a",
+		"-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-g", fmt.Sprint(gop), "-keyint_min", fmt.Sprint(gop), "-sc_threshold", "0")
+	encFFmpeg(t, append(append(args, extra...), "-c:a", "aac", "-b:a", "96k", path)...)
 }
 
 // markerFrames decodes the video of path and reads each frame's index
@@ -83,6 +84,19 @@ func beepOnsets(t *testing.T, path string, from float64) ([]float64, float64) {
 
 // expectedFrames lists the source frames the keep ranges select: those
 // starting in [Start-half, End-half).
+// keptRuns is expectedFrames as runs [from, to).
+func keptRuns(keep []Range, total int) [][2]int {
+	var runs [][2]int
+	for _, i := range expectedFrames(keep, total) {
+		if k := len(runs); k > 0 && runs[k-1][1] == i {
+			runs[k-1][1]++
+			continue
+		}
+		runs = append(runs, [2]int{i, i + 1})
+	}
+	return runs
+}
+
 func expectedFrames(keep []Range, total int) []int {
 	var want []int
 	for i := 0; i < total; i++ {
@@ -142,19 +156,12 @@ func smartCut(t *testing.T, e *Engine, src *MediaInfo, keep []Range, out string,
 	return pr, res
 }
 
-func TestSmartCutFrameExact(t *testing.T) {
-	e := encEngine(t)
-	dir := t.TempDir()
-	src := filepath.Join(dir, "marker.mp4")
-	markerVideo(t, src, 12, 25)
-	si := encProbe(t, e, src)
-	// Cuts off keyframes (keyframes every second): a long range with whole
-	// GOPs inside, a short one with none, one to the end of the video.
-	keep := []Range{{0.3, 3.7}, {4.13, 4.5}, {5.35, 9.05}, {10.52, 12}}
-	var fracs []float64
-	out := filepath.Join(dir, "out.mp4")
-	pr, res := smartCut(t, e, si, keep, out, func(f float64) { fracs = append(fracs, f) })
-
+// assertSmartCut checks a smart render's output out of the marker video
+// src: no decode errors, exactly the kept frames, audio and video as long
+// as the kept ranges, flashes on their beeps, and wantCopied packets
+// byte-identical to the source's. It returns the kept frames.
+func assertSmartCut(t *testing.T, src, out string, pr *Processed, res *Output, wantCopied int) []int {
+	t.Helper()
 	if msg := decodeErrors(t, out); msg != "" {
 		t.Errorf("decoding the output: %s", msg)
 	}
@@ -203,14 +210,32 @@ func TestSmartCutFrameExact(t *testing.T) {
 			same++
 		}
 	}
+	if same != wantCopied {
+		t.Errorf("%d output packets are copies of source packets, want %d (smart render not taken?)", same, wantCopied)
+	}
+	if res.SmartFrames != wantCopied {
+		t.Errorf("SmartFrames = %d, want %d", res.SmartFrames, wantCopied)
+	}
+	return want
+}
+
+func TestSmartCutFrameExact(t *testing.T) {
+	e := encEngine(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "marker.mp4")
+	markerVideo(t, src, 12, 25)
+	si := encProbe(t, e, src)
+	// Cuts off keyframes (keyframes every second): a long range with whole
+	// GOPs inside, a short one with none, one to the end of the video.
+	keep := []Range{{0.3, 3.7}, {4.13, 4.5}, {5.35, 9.05}, {10.52, 12}}
+	var fracs []float64
+	out := filepath.Join(dir, "out.mp4")
+	pr, res := smartCut(t, e, si, keep, out, func(f float64) { fracs = append(fracs, f) })
+
 	// Whole GOPs inside the snapped ranges: [1,3) s, [6,9) s, [11,12) s
-	// = 6 GOPs of 25 frames.
-	if same != 6*25 {
-		t.Errorf("%d output packets are copies of source packets, want the %d of the whole GOPs (smart render not taken?)", same, 6*25)
-	}
-	if res.SmartFrames != 6*25 {
-		t.Errorf("SmartFrames = %d, want %d", res.SmartFrames, 6*25)
-	}
+	// = 6 GOPs of 25 frames, and the keyframe alone that ends [5.35,
+	// 9.05): a tail of one in-order frame is copied.
+	want := assertSmartCut(t, src, out, pr, res, 6*25+1)
 	// Matroska too.
 	mkv := filepath.Join(dir, "out.mkv")
 	res2, err := e.Encode(context.Background(), EncodeOptions{Source: si, AudioPath: pr.Path, VideoKeep: pr.Keep, Width: si.Width, Height: si.Height,
@@ -222,7 +247,7 @@ func TestSmartCutFrameExact(t *testing.T) {
 		t.Errorf("decoding the mkv output: %s", msg)
 	}
 	idx2, _ := markerFrames(t, mkv)
-	if d := cmp.Diff(want, idx2); d != "" || res2.SmartFrames != 6*25 {
+	if d := cmp.Diff(want, idx2); d != "" || res2.SmartFrames != 6*25+1 {
 		t.Errorf("mkv: %d smart frames, frames (-want +got):\n%s", res2.SmartFrames, d)
 	}
 	for i := 1; i < len(fracs); i++ {
@@ -260,6 +285,33 @@ func TestSmartCutFrameExact(t *testing.T) {
 	}
 }
 
+// TestSmartCutNoBFrames: without B-frames (as most phones record) the
+// partial GOP that ends a kept range is copied too, so only the frames
+// from each cut-in to the next keyframe are re-encoded.
+func TestSmartCutNoBFrames(t *testing.T) {
+	e := encEngine(t)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "marker.mp4")
+	markerVideo(t, src, 12, 25, "-bf", "0")
+	si := encProbe(t, e, src)
+	keep := []Range{{0.3, 3.7}, {4.13, 4.5}, {5.35, 9.05}, {10.52, 12}}
+	out := filepath.Join(dir, "out.mp4")
+	pr, res := smartCut(t, e, si, keep, out, nil)
+	// From the first keyframe in each range to its end: [1, 3.7) s,
+	// [6, 9.04] s, [11, 12) s = 68 + 76 + 25 frames; [4.13, 4.5) holds no
+	// keyframe.
+	copied := 0
+	for _, r := range keptRuns(pr.Keep, 12*mkFPS) {
+		if c0 := (r[0] + mkFPS - 1) / mkFPS * mkFPS; c0 < r[1] {
+			copied += r[1] - c0
+		}
+	}
+	if copied != 68+76+25 {
+		t.Fatalf("kept runs %v copy %d frames, want %d: the ranges were not snapped as expected", keptRuns(pr.Keep, 12*mkFPS), copied, 68+76+25)
+	}
+	assertSmartCut(t, src, out, pr, res, copied)
+}
+
 // gopProbe is keyframeProbeArgs' output for a 25 fps H.264 source with
 // frames at pts 0..n-1 (time base 1/25), decode order given by order, the
 // keyframes at the given decode positions.
@@ -291,8 +343,11 @@ func TestParseKeyframeProbe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var clean, key []int
+	var clean, key, inOrder []int
 	for i, f := range vi.frames {
+		if f.inOrder {
+			inOrder = append(inOrder, i)
+		}
 		if f.pts != int64(i) {
 			t.Fatalf("frame %d has pts %d: not in display order", i, f.pts)
 		}
@@ -302,6 +357,9 @@ func TestParseKeyframeProbe(t *testing.T) {
 		if f.clean {
 			clean = append(clean, i)
 		}
+	}
+	if d := cmp.Diff([]int{0, 3, 4, 9, 10, 11}, inOrder); d != "" {
+		t.Errorf("frames in decode order (-want +got):\n%s", d)
 	}
 	if d := cmp.Diff([]int{0, 4, 8}, key); d != "" {
 		t.Errorf("keyframes (-want +got):\n%s", d)
@@ -365,23 +423,51 @@ func TestPlanSmart(t *testing.T) {
 		t.Fatalf("kept frames (-want +got):\n%s", d)
 	}
 	ps, copied := vi.planSmart(runs)
+	// No frame is reordered: the partial GOP at the end of a run is a
+	// prefix of its GOP in decode order and is copied too.
 	want := []smartPiece{
 		{from: 3, to: 10, seek: 0},
-		{from: 10, to: 20, copy: true},
-		{from: 20, to: 23, seek: 20},
+		{from: 10, to: 23, copy: true},
 		{from: 24, to: 30, seek: 20},
 	}
 	if d := cmp.Diff(want, ps, cmp.AllowUnexported(smartPiece{})); d != "" {
 		t.Errorf("pieces (-want +got):\n%s", d)
 	}
-	if copied != 10 {
-		t.Errorf("copied %d frames, want 10", copied)
+	if copied != 13 {
+		t.Errorf("copied %d frames, want 13", copied)
 	}
 	// A range that starts on a keyframe and ends at the video's end is
 	// copied whole.
 	ps, copied = vi.planSmart([][2]int{{10, 30}})
 	if d := cmp.Diff([]smartPiece{{from: 10, to: 30, copy: true}}, ps, cmp.AllowUnexported(smartPiece{})); d != "" || copied != 20 {
 		t.Errorf("pieces %v, copied %d; want one copy of 20 frames", ps, copied)
+	}
+
+	// B-frames (I P B P B ... in decode order: 0 2 1 4 3 ...): a partial
+	// GOP cannot be cut off in decode order, so the tail is re-encoded
+	// from its keyframe, as a run with no whole GOP inside is.
+	order = order[:0]
+	for g := int64(0); g < 30; g += 10 {
+		order = append(order, g, g+2, g+1, g+4, g+3, g+6, g+5, g+8, g+7, g+9)
+	}
+	vi, err = parseKeyframeProbe(gopProbe(order, map[int]bool{0: true, 10: true, 20: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, copied = vi.planSmart([][2]int{{3, 23}, {24, 29}})
+	want = []smartPiece{
+		{from: 3, to: 10, seek: 0},
+		{from: 10, to: 20, copy: true},
+		{from: 20, to: 23, seek: 20},
+		{from: 24, to: 29, seek: 20},
+	}
+	if d := cmp.Diff(want, ps, cmp.AllowUnexported(smartPiece{})); d != "" || copied != 10 {
+		t.Errorf("B-frames: copied %d (want 10), pieces (-want +got):\n%s", copied, d)
+	}
+	// Its keyframe alone is in order: a run of just that frame is copied.
+	ps, copied = vi.planSmart([][2]int{{20, 21}})
+	if d := cmp.Diff([]smartPiece{{from: 20, to: 21, copy: true}}, ps, cmp.AllowUnexported(smartPiece{})); d != "" || copied != 1 {
+		t.Errorf("B-frames, one keyframe: pieces %v, copied %d", ps, copied)
 	}
 }
 
@@ -393,10 +479,18 @@ func TestGroupPieces(t *testing.T) {
 	for i := 10; i < 19; i++ {
 		ps = append(ps, enc(i))
 	}
-	want := [][]smartPiece{{enc(0)}, {cp}, {enc(1), enc(2)}, {cp},
-		{enc(10), enc(11), enc(12), enc(13), enc(14), enc(15), enc(16), enc(17)}, {enc(18)}}
-	if d := cmp.Diff(want, groupPieces(ps), cmp.AllowUnexported(smartPiece{})); d != "" {
+	// Copies are left out; the re-encoded pieces go in order, copies
+	// between them or not, 8 to a batch.
+	want := [][]int{{0, 2, 3, 5, 6, 7, 8, 9}, {10, 11, 12, 13}}
+	if d := cmp.Diff(want, groupPieces(ps)); d != "" {
 		t.Errorf("groups (-want +got):\n%s", d)
+	}
+	pat, names := encodeNames("/w/50%", 3, 2)
+	if d := cmp.Diff([]string{"/w/50%/edge00003-000.ts", "/w/50%/edge00003-001.ts"}, names); d != "" || pat != "/w/50%%/edge00003-%03d.ts" {
+		t.Errorf("encodeNames: pattern %q, names (-want +got):\n%s", pat, d)
+	}
+	if pat, names := encodeNames("/w/50%", 4, 1); pat != "/w/50%/edge00004-000.ts" || len(names) != 1 || names[0] != pat {
+		t.Errorf("encodeNames, one piece: %q %v", pat, names)
 	}
 }
 
@@ -434,9 +528,20 @@ func TestSmartArgs(t *testing.T) {
 		"-filter_complex", "[0:v]trim=start=0.060000:end=0.140000[p0];[1:v]trim=start=0.220000:end=0.260000[p1];[p0][p1]concat=n=2:v=1:a=0,setpts=N*1/(25*TB)[v]",
 		"-map", "[v]", "-fps_mode", "passthrough", "-r", "25/1", "-frames:v", "3",
 		"-c:v", "libx264", "-preset", "veryfast", "-crf", "22", "-profile:v", "high", "-pix_fmt", "yuv420p", "-level:v", "4",
-		"-map_metadata", "-1", "-f", "mpegts", "file:/w/p0.ts")
-	if d := cmp.Diff(want, smartEncodeArgs(p, vi, []smartPiece{{from: 2, to: 4, seek: 0}, {from: 6, to: 7, seek: 4}}, "/w/p0.ts")); d != "" {
+		"-force_key_frames", "0.080000", "-forced-idr", "1", "-map_metadata", "-1",
+		"-f", "segment", "-segment_format", "mpegts", "-segment_frames", "2", "file:/w/e-%03d.ts")
+	if d := cmp.Diff(want, smartEncodeArgs(p, vi, []smartPiece{{from: 2, to: 4, seek: 0}, {from: 6, to: 7, seek: 4}}, "/w/e-%03d.ts")); d != "" {
 		t.Errorf("smartEncodeArgs (-want +got):\n%s", d)
+	}
+	// One piece: one MPEG-TS file, no forced keyframe.
+	want = append(append([]string{}, head...), "-nostats", "-progress", "pipe:1", "-copyts", "-ss", "-0.330000", "-t", "0.100000", "-noaccurate_seek")
+	want = append(append(want, wl...), "-i", "file:/in/v.mp4",
+		"-filter_complex", "[0:v]trim=start=0.220000:end=0.260000[p0];[p0]concat=n=1:v=1:a=0,setpts=N*1/(25*TB)[v]",
+		"-map", "[v]", "-fps_mode", "passthrough", "-r", "25/1", "-frames:v", "1",
+		"-c:v", "libx264", "-preset", "veryfast", "-crf", "22", "-profile:v", "high", "-pix_fmt", "yuv420p", "-level:v", "4",
+		"-map_metadata", "-1", "-f", "mpegts", "file:/w/p0.ts")
+	if d := cmp.Diff(want, smartEncodeArgs(p, vi, []smartPiece{{from: 6, to: 7, seek: 4}}, "/w/p0.ts")); d != "" {
+		t.Errorf("smartEncodeArgs, one piece (-want +got):\n%s", d)
 	}
 	want = append(append([]string{}, head...), "-nostats", "-progress", "pipe:1", "-f", "concat", "-safe", "0",
 		"-protocol_whitelist", "file", "-format_whitelist", "concat,mpegts", "-i", "file:/dev/fd/4")
