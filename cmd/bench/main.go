@@ -344,8 +344,8 @@ func (b *bench) speed() error {
 	// with x264's default (250 frames, 8.3 s at 30 fps: few keyframes
 	// between pauses), one with a phone's 1 s GOP and no B-frames (the
 	// stretch is copied to its end), one with a camera's 1 s GOP with
-	// B-frames (the frames after a stretch's last keyframe are
-	// re-encoded too). testmedia's sources are x264 ultrafast (no
+	// B-frames (the few frames after a stretch's last complete run of
+	// B-frames are re-encoded too). testmedia's sources are x264 ultrafast (no
 	// B-frames); the B-frame one is the 1 s GOP one re-encoded veryfast.
 	b.log("  generating 3-minute 1080p video with a 1 s GOP")
 	video1s := out("video3min-gop1s.mp4")
@@ -388,7 +388,7 @@ func (b *bench) speed() error {
 		}
 		b.p("| %s | %.2f | %.1fx | %s | %s | %s | %s |\n", r.name, r.ours.Seconds(), r.media/r.ours.Seconds(), r.target, r.base, refS, ratio)
 	}
-	b.p("\nSmart render of the cut videos (each kept stretch copied from its first keyframe, to its end when there are no B-frames; the other frames re-encoded): default GOP: %s; 1 s GOP: %s; 1 s GOP with B-frames: %s.\n",
+	b.p("\nSmart render of the cut videos (each kept stretch copied from its first keyframe to its end, or with B-frames to its last complete run of B-frames; the other frames re-encoded): default GOP: %s; 1 s GOP: %s; 1 s GOP with B-frames: %s.\n",
 		smart["x264 default GOP, 250 frames = 8.3 s"], smart["1 s GOP, no B-frames, as phones record"], smart["1 s GOP with B-frames, as many cameras record"])
 	b.p("\nThe audio-only-edit video export copied the video stream: %v. The baselines do less than ours (one filter at its defaults, no analysis, no measurement, no silence trimming), so a ratio above 1 is the price of the analysis passes.\n\n", copied)
 	return b.smartHourAV()

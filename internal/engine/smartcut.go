@@ -3,11 +3,12 @@ package engine
 // Smart rendering ("smart cut") of a video with cuts: each kept range is
 // stream-copied from its first keyframe (of a closed GOP) on, and only the
 // frames before that keyframe (from the cut-in) are decoded and
-// re-encoded. The copy runs to the range's end when the partial GOP there
-// has no reordered frames (no B-frames, as most phones record: its
-// packets in decode order are a prefix that decodes on its own); with
-// B-frames it stops at the range's last keyframe and the frames after it
-// are re-encoded too. All re-encoded pieces go through one x264 stream per
+// re-encoded. The copy runs to the range's end when the packets up to it
+// in decode order are exactly the frames up to it in display order, a
+// prefix that decodes on its own: always without B-frames (as most
+// phones record); with B-frames it ends after the last complete run of
+// B-frames and the few frames after it are re-encoded too. All
+// re-encoded pieces go through one x264 stream per
 // batch of inputs, cut into a file per piece at forced keyframes. The
 // pieces are written as MPEG-TS (Annex B, parameter sets in-band before
 // every keyframe: the copied pieces get the source's SPS/PPS from
@@ -76,10 +77,13 @@ type vframe struct {
 	// decode order hold exactly the frames from here on in display order
 	// (a keyframe of a closed GOP): a copy may start or end here.
 	clean bool
-	// inOrder: the packet's decode position is its display position (no
-	// frame is reordered around it), so a copy from a clean keyframe may
-	// end after it.
-	inOrder bool
+	// cut: the packets before this frame's position in decode order are
+	// exactly the frames before it in display order, so a copy from a
+	// clean keyframe may end just before it: the packets it takes decode
+	// on their own and show exactly the frames up to here. Without
+	// B-frames every frame is one; with them, every frame that follows a
+	// run of B-frames in display order.
+	cut bool
 }
 
 // keyframeProbeArgs is the ffprobe argv that lists the packets (pts, key
@@ -163,11 +167,17 @@ func parseKeyframeProbe(data []byte) (*videoIndex, error) {
 		rank[i] = r
 	}
 	vi.frames = make([]vframe, n)
+	cut := make([]bool, n)
 	maxBefore := -1
 	for d := 0; d < n; d++ {
 		r := rank[d]
-		vi.frames[r] = vframe{pts: pks[d].pts, key: pks[d].key, clean: pks[d].key && d == r && maxBefore == r-1, inOrder: d == r}
+		// The first d packets show exactly frames 0..d-1.
+		cut[d] = maxBefore == d-1
+		vi.frames[r] = vframe{pts: pks[d].pts, key: pks[d].key, clean: pks[d].key && d == r && maxBefore == r-1}
 		maxBefore = max(maxBefore, r)
+	}
+	for i, c := range cut {
+		vi.frames[i].cut = c
 	}
 	return vi, nil
 }
@@ -270,13 +280,12 @@ func (vi *videoIndex) keptFrames(keep []Range, tol float64) [][2]int {
 }
 
 // planSmart splits the kept frames into pieces: in each run the stretch
-// from its first clean keyframe to its last clean boundary (a clean
-// keyframe, or the end of the video) is copied, and so is the partial GOP
-// after that boundary when none of its frames is reordered (no B-frames:
-// its packets in decode order are a prefix that decodes on its own, as
-// phones record). The frames before the copy, and after it when the tail
-// cannot be copied, are re-encoded; a run with nothing to copy is
-// re-encoded whole. It returns the pieces and how many frames are copied.
+// from its first clean keyframe is copied, up to the last frame before
+// the run's end where a copy may end (see vframe.cut: the run's end
+// itself when nothing is reordered there, as without B-frames). The
+// frames before the copy and after it are re-encoded; a run with nothing
+// to copy is re-encoded whole. It returns the pieces and how many frames
+// are copied.
 func (vi *videoIndex) planSmart(runs [][2]int) ([]smartPiece, int) {
 	n := len(vi.frames)
 	var bounds []int // clean keyframes, then n
@@ -294,15 +303,8 @@ func (vi *videoIndex) planSmart(runs [][2]int) ([]smartPiece, int) {
 		}
 		return bounds[k]
 	}
-	// inOrder: no frame in [a, b) is reordered.
-	inOrder := func(a, b int) bool {
-		for k := a; k < b; k++ {
-			if !vi.frames[k].inOrder {
-				return false
-			}
-		}
-		return true
-	}
+	// cutOK: a copy may end just before frame i.
+	cutOK := func(i int) bool { return i == n || vi.frames[i].cut }
 	var ps []smartPiece
 	copied := 0
 	enc := func(a, b int) {
@@ -319,8 +321,11 @@ func (vi *videoIndex) planSmart(runs [][2]int) ([]smartPiece, int) {
 			continue
 		}
 		c0, c1 := bounds[i], bounds[j]
-		if c1 < b && inOrder(c1, b) {
-			c1 = b
+		for e := b; e > c1; e-- {
+			if cutOK(e) {
+				c1 = e
+				break
+			}
 		}
 		if c1 <= c0 {
 			enc(a, b)
@@ -357,23 +362,27 @@ func smartCopyArgs(src string, vi *videoIndex, pcs []smartPiece, outs []string) 
 	return a
 }
 
-// maxEncodeGroup is the most re-encoded pieces one ffmpeg run encodes
-// (one input, so one decoder, each): one x264 stream for all of them, cut
-// into a file per piece at the keyframes forced on the pieces' first
-// frames, instead of a process, a file open and an encoder start per cut.
-// Each open 1080p decoder holds about 28 MB to the end of the run: 8
-// inputs peaked at 430 MB, 16 at 650 MB for 3% less time.
-const maxEncodeGroup = 8
+// encodeGroup is the most re-encoded pieces one ffmpeg run encodes for a
+// w x h video (one input, so one decoder, each): one x264 stream for all
+// of them, cut into a file per piece at the keyframes forced on the
+// pieces' first frames, instead of a process, a file open and an encoder
+// start per cut. Each open decoder holds its frames to the end of the
+// run: at 1080p, 8 inputs peaked at 430 MB (no B-frames) to 620 MB
+// (B-frames), 16 at 650 MB for 3% less time; so 8 up to 1080p and fewer,
+// by area, above it (2 at 4K).
+func encodeGroup(w, h int) int {
+	return max(1, min(8, 8*1920*1080/max(1, w*h)))
+}
 
 // groupPieces gathers the re-encoded pieces (their indices in ps, in
-// order) into the batches encoded by one ffmpeg run each.
-func groupPieces(ps []smartPiece) [][]int {
+// order) into the batches encoded by one ffmpeg run each, size at most.
+func groupPieces(ps []smartPiece, size int) [][]int {
 	var gs [][]int
 	for i, pc := range ps {
 		if pc.copy {
 			continue
 		}
-		if k := len(gs); k > 0 && len(gs[k-1]) < maxEncodeGroup {
+		if k := len(gs); k > 0 && len(gs[k-1]) < size {
 			gs[k-1] = append(gs[k-1], i)
 			continue
 		}
@@ -586,7 +595,7 @@ func (e *Engine) smartRender(ctx context.Context, p *encodePlan, work, out strin
 		}
 		rep.outTime(done0)
 	}
-	for b, g := range groupPieces(pieces) {
+	for b, g := range groupPieces(pieces, encodeGroup(p.source.Width, p.source.Height)) {
 		if err := ctx.Err(); err != nil {
 			return false, 0, &Error{Op: "encode", Err: err}
 		}

@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -233,9 +235,14 @@ func TestSmartCutFrameExact(t *testing.T) {
 	pr, res := smartCut(t, e, si, keep, out, func(f float64) { fracs = append(fracs, f) })
 
 	// Whole GOPs inside the snapped ranges: [1,3) s, [6,9) s, [11,12) s
-	// = 6 GOPs of 25 frames, and the keyframe alone that ends [5.35,
-	// 9.05): a tail of one in-order frame is copied.
-	want := assertSmartCut(t, src, out, pr, res, 6*25+1)
+	// = 6 GOPs of 25 frames, and of the partial GOPs that end [0.3, 3.7)
+	// and [5.35, 9.05) the frames up to the last that completes a run of
+	// B-frames, read off the source's packet order.
+	copied := copyableFrames(t, src, keptRuns(pr.Keep, 12*mkFPS))
+	if copied <= 6*25 || copied > 6*25+18+1 {
+		t.Fatalf("the source's packet order allows %d frames to be copied, want 6 GOPs of 25 and part of the 18- and 1-frame tails", copied)
+	}
+	want := assertSmartCut(t, src, out, pr, res, copied)
 	// Matroska too.
 	mkv := filepath.Join(dir, "out.mkv")
 	res2, err := e.Encode(context.Background(), EncodeOptions{Source: si, AudioPath: pr.Path, VideoKeep: pr.Keep, Width: si.Width, Height: si.Height,
@@ -247,7 +254,7 @@ func TestSmartCutFrameExact(t *testing.T) {
 		t.Errorf("decoding the mkv output: %s", msg)
 	}
 	idx2, _ := markerFrames(t, mkv)
-	if d := cmp.Diff(want, idx2); d != "" || res2.SmartFrames != 6*25+1 {
+	if d := cmp.Diff(want, idx2); d != "" || res2.SmartFrames != copied {
 		t.Errorf("mkv: %d smart frames, frames (-want +got):\n%s", res2.SmartFrames, d)
 	}
 	for i := 1; i < len(fracs); i++ {
@@ -312,6 +319,56 @@ func TestSmartCutNoBFrames(t *testing.T) {
 	assertSmartCut(t, src, out, pr, res, copied)
 }
 
+// copyableFrames reads the packet order of the marker video src
+// (keyframes every 25 frames, closed GOPs) and counts the frames a
+// smart render can copy from runs: in each, from the first keyframe to
+// the last frame before the run's end where the packets so far in decode
+// order are exactly the frames so far in display order.
+func copyableFrames(t *testing.T, src string, runs [][2]int) int {
+	t.Helper()
+	// framemd5 of the copied stream lists the packets in decode order:
+	// stream, dts, pts, duration, size, hash.
+	out := encFFmpeg(t, "-i", src, "-map", "0:v:0", "-c", "copy", "-f", "framemd5", "-")
+	var pts []int
+	for _, l := range strings.Split(string(out), "\n") {
+		f := strings.Split(l, ",")
+		if len(f) != 6 || strings.HasPrefix(l, "#") {
+			continue
+		}
+		v, err := strconv.Atoi(strings.TrimSpace(f[2]))
+		if err != nil {
+			t.Fatalf("packet line %q: %v", l, err)
+		}
+		pts = append(pts, v)
+	}
+	sorted := append([]int(nil), pts...)
+	sort.Ints(sorted)
+	rank := map[int]int{}
+	for i, v := range sorted {
+		rank[v] = i
+	}
+	n := len(pts)
+	ends := make([]bool, n+1) // ends[e]: the first e packets show frames 0..e-1
+	hi := -1
+	for d := 0; d <= n; d++ {
+		ends[d] = hi == d-1
+		if d < n {
+			hi = max(hi, rank[pts[d]])
+		}
+	}
+	copied := 0
+	for _, r := range runs {
+		c0 := (r[0] + mkFPS - 1) / mkFPS * mkFPS
+		for e := r[1]; e > c0; e-- {
+			if ends[e] {
+				copied += e - c0
+				break
+			}
+		}
+	}
+	return copied
+}
+
 // gopProbe is keyframeProbeArgs' output for a 25 fps H.264 source with
 // frames at pts 0..n-1 (time base 1/25), decode order given by order, the
 // keyframes at the given decode positions.
@@ -343,10 +400,10 @@ func TestParseKeyframeProbe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var clean, key, inOrder []int
+	var clean, key, cut []int
 	for i, f := range vi.frames {
-		if f.inOrder {
-			inOrder = append(inOrder, i)
+		if f.cut {
+			cut = append(cut, i)
 		}
 		if f.pts != int64(i) {
 			t.Fatalf("frame %d has pts %d: not in display order", i, f.pts)
@@ -358,8 +415,10 @@ func TestParseKeyframeProbe(t *testing.T) {
 			clean = append(clean, i)
 		}
 	}
-	if d := cmp.Diff([]int{0, 3, 4, 9, 10, 11}, inOrder); d != "" {
-		t.Errorf("frames in decode order (-want +got):\n%s", d)
+	// Where the packets so far in decode order are exactly the frames so
+	// far in display order.
+	if d := cmp.Diff([]int{0, 1, 3, 4, 5, 7, 9, 10, 11}, cut); d != "" {
+		t.Errorf("frames a copy may end before (-want +got):\n%s", d)
 	}
 	if d := cmp.Diff([]int{0, 4, 8}, key); d != "" {
 		t.Errorf("keyframes (-want +got):\n%s", d)
@@ -443,9 +502,9 @@ func TestPlanSmart(t *testing.T) {
 		t.Errorf("pieces %v, copied %d; want one copy of 20 frames", ps, copied)
 	}
 
-	// B-frames (I P B P B ... in decode order: 0 2 1 4 3 ...): a partial
-	// GOP cannot be cut off in decode order, so the tail is re-encoded
-	// from its keyframe, as a run with no whole GOP inside is.
+	// B-frames (I P B P B ... in decode order: 0 2 1 4 3 ...): a copy
+	// may end before a P-frame (1, 3, 5... into the GOP), not before a
+	// B-frame, so a run ending there loses its last frame to the encoder.
 	order = order[:0]
 	for g := int64(0); g < 30; g += 10 {
 		order = append(order, g, g+2, g+1, g+4, g+3, g+6, g+5, g+8, g+7, g+9)
@@ -454,20 +513,24 @@ func TestPlanSmart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps, copied = vi.planSmart([][2]int{{3, 23}, {24, 29}})
+	ps, copied = vi.planSmart([][2]int{{3, 22}, {4, 13}, {24, 29}})
 	want = []smartPiece{
 		{from: 3, to: 10, seek: 0},
-		{from: 10, to: 20, copy: true},
-		{from: 20, to: 23, seek: 20},
+		{from: 10, to: 21, copy: true},
+		{from: 21, to: 22, seek: 20},
+		{from: 4, to: 10, seek: 0},
+		{from: 10, to: 13, copy: true},
 		{from: 24, to: 29, seek: 20},
 	}
-	if d := cmp.Diff(want, ps, cmp.AllowUnexported(smartPiece{})); d != "" || copied != 10 {
-		t.Errorf("B-frames: copied %d (want 10), pieces (-want +got):\n%s", copied, d)
+	if d := cmp.Diff(want, ps, cmp.AllowUnexported(smartPiece{})); d != "" || copied != 14 {
+		t.Errorf("B-frames: copied %d (want 14), pieces (-want +got):\n%s", copied, d)
 	}
-	// Its keyframe alone is in order: a run of just that frame is copied.
-	ps, copied = vi.planSmart([][2]int{{20, 21}})
-	if d := cmp.Diff([]smartPiece{{from: 20, to: 21, copy: true}}, ps, cmp.AllowUnexported(smartPiece{})); d != "" || copied != 1 {
-		t.Errorf("B-frames, one keyframe: pieces %v, copied %d", ps, copied)
+	// Its keyframe alone decodes on its own: a run of just that frame is
+	// copied; one of the keyframe and the B-frame after it is not.
+	ps, copied = vi.planSmart([][2]int{{20, 21}, {10, 12}})
+	want = []smartPiece{{from: 20, to: 21, copy: true}, {from: 10, to: 11, copy: true}, {from: 11, to: 12, seek: 10}}
+	if d := cmp.Diff(want, ps, cmp.AllowUnexported(smartPiece{})); d != "" || copied != 2 {
+		t.Errorf("B-frames, one keyframe: copied %d, pieces (-want +got):\n%s", copied, d)
 	}
 }
 
@@ -482,8 +545,13 @@ func TestGroupPieces(t *testing.T) {
 	// Copies are left out; the re-encoded pieces go in order, copies
 	// between them or not, 8 to a batch.
 	want := [][]int{{0, 2, 3, 5, 6, 7, 8, 9}, {10, 11, 12, 13}}
-	if d := cmp.Diff(want, groupPieces(ps)); d != "" {
+	if d := cmp.Diff(want, groupPieces(ps, encodeGroup(1920, 1080))); d != "" {
 		t.Errorf("groups (-want +got):\n%s", d)
+	}
+	for _, tc := range []struct{ w, h, want int }{{1280, 720, 8}, {1920, 1080, 8}, {2560, 1440, 4}, {3840, 2160, 2}, {7680, 4320, 1}} {
+		if got := encodeGroup(tc.w, tc.h); got != tc.want {
+			t.Errorf("encodeGroup(%d, %d) = %d, want %d", tc.w, tc.h, got, tc.want)
+		}
 	}
 	pat, names := encodeNames("/w/50%", 3, 2)
 	if d := cmp.Diff([]string{"/w/50%/edge00003-000.ts", "/w/50%/edge00003-001.ts"}, names); d != "" || pat != "/w/50%%/edge00003-%03d.ts" {
