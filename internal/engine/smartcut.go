@@ -352,7 +352,10 @@ const maxCopyBatch = 16
 func smartCopyArgs(src string, vi *videoIndex, pcs []smartPiece, outs []string) []string {
 	a := ffmpegArgs("-v", "error")
 	for _, pc := range pcs {
-		a = append(a, "-ss", fnum(vi.t(pc.from)+0.25/vi.fps()))
+		// -nofind_stream_info: the container's headers hold all a copy
+		// needs (the keyframe probe checked the stream); probing decodes
+		// the first frames of every input, about 0.07 s each at 1080p.
+		a = append(a, "-nofind_stream_info", "-ss", fnum(vi.t(pc.from)+0.25/vi.fps()))
 		a = append(a, input(src)...)
 	}
 	for i, pc := range pcs {
@@ -423,8 +426,10 @@ func smartEncodeArgs(p *encodePlan, vi *videoIndex, g []smartPiece, out string) 
 	for i, pc := range g {
 		// -t ends the input's decoding after the piece's last frame
 		// (trim alone would let it decode to the end of the file): it
-		// counts from the first frame decoded, the keyframe.
-		a = append(a, "-ss", fnum(vi.t(pc.seek)+half/2), "-t", fnum(vi.raw(pc.to-1)-vi.raw(pc.seek)+half), "-noaccurate_seek")
+		// counts from the first frame decoded, the keyframe. The filters
+		// take the picture format from the first decoded frame, so the
+		// input is not probed (as in smartCopyArgs).
+		a = append(a, "-nofind_stream_info", "-ss", fnum(vi.t(pc.seek)+half/2), "-t", fnum(vi.raw(pc.to-1)-vi.raw(pc.seek)+half), "-noaccurate_seek")
 		a = append(a, input(p.source.Path)...)
 		fmt.Fprintf(&graph, "[%d:v]trim=start=%s:end=%s[p%d];", i, fnum(vi.raw(pc.from)-half), fnum(vi.raw(pc.to-1)+half), i)
 		if i > 0 {
@@ -462,6 +467,12 @@ func smartConcatList(pieces []string, frames []int, vi *videoIndex) string {
 	for i, p := range pieces {
 		fmt.Fprintf(&b, "file 'file:%s'\nduration %s\n", strings.ReplaceAll(p, "'", `'\''`),
 			strconv.FormatFloat(float64(frames[i])*float64(vi.rateDen)/float64(vi.rateNum), 'f', 9, 64))
+		if i > 0 {
+			// The output stream takes its parameters from the first
+			// piece; probing each later one (reading and decoding its
+			// first frames) cost half the join's time for 100 pieces.
+			b.WriteString("option probesize 4096\noption analyzeduration 0\n")
+		}
 	}
 	return b.String()
 }

@@ -576,8 +576,8 @@ func TestSmartArgs(t *testing.T) {
 		t.Errorf("keyframeProbeArgs (-want +got):\n%s", d)
 	}
 	head := []string{"-hide_banner", "-nostdin", "-y", "-v", "error"}
-	want := append(append(append([]string{}, head...), "-ss", "-0.330000"), wl...)
-	want = append(append(append(want, "-i", "file:/in/v.mp4", "-ss", "-0.490000"), wl...), "-i", "file:/in/v.mp4",
+	want := append(append(append([]string{}, head...), "-nofind_stream_info", "-ss", "-0.330000"), wl...)
+	want = append(append(append(want, "-i", "file:/in/v.mp4", "-nofind_stream_info", "-ss", "-0.490000"), wl...), "-i", "file:/in/v.mp4",
 		"-map", "0:v:0", "-c", "copy", "-bsf:v", "h264_mp4toannexb", "-frames:v", "4", "-map_metadata", "-1", "-f", "mpegts", "file:/w/p1.ts",
 		"-map", "1:v:0", "-c", "copy", "-bsf:v", "h264_mp4toannexb", "-frames:v", "4", "-map_metadata", "-1", "-f", "mpegts", "file:/w/p2.ts")
 	if d := cmp.Diff(want, smartCopyArgs("/in/v.mp4", vi, []smartPiece{{from: 4, to: 8, copy: true}, {from: 0, to: 4, copy: true}}, []string{"/w/p1.ts", "/w/p2.ts"})); d != "" {
@@ -590,8 +590,8 @@ func TestSmartArgs(t *testing.T) {
 	if why := p.smartCandidate(); why != "" {
 		t.Fatalf("smartCandidate = %q", why)
 	}
-	want = append(append([]string{}, head...), "-nostats", "-progress", "pipe:1", "-copyts", "-ss", "-0.490000", "-t", "0.140000", "-noaccurate_seek")
-	want = append(append(want, wl...), "-i", "file:/in/v.mp4", "-ss", "-0.330000", "-t", "0.100000", "-noaccurate_seek")
+	want = append(append([]string{}, head...), "-nostats", "-progress", "pipe:1", "-copyts", "-nofind_stream_info", "-ss", "-0.490000", "-t", "0.140000", "-noaccurate_seek")
+	want = append(append(want, wl...), "-i", "file:/in/v.mp4", "-nofind_stream_info", "-ss", "-0.330000", "-t", "0.100000", "-noaccurate_seek")
 	want = append(append(want, wl...), "-i", "file:/in/v.mp4",
 		"-filter_complex", "[0:v]trim=start=0.060000:end=0.140000[p0];[1:v]trim=start=0.220000:end=0.260000[p1];[p0][p1]concat=n=2:v=1:a=0,setpts=N*1/(25*TB)[v]",
 		"-map", "[v]", "-fps_mode", "passthrough", "-r", "25/1", "-frames:v", "3",
@@ -602,7 +602,7 @@ func TestSmartArgs(t *testing.T) {
 		t.Errorf("smartEncodeArgs (-want +got):\n%s", d)
 	}
 	// One piece: one MPEG-TS file, no forced keyframe.
-	want = append(append([]string{}, head...), "-nostats", "-progress", "pipe:1", "-copyts", "-ss", "-0.330000", "-t", "0.100000", "-noaccurate_seek")
+	want = append(append([]string{}, head...), "-nostats", "-progress", "pipe:1", "-copyts", "-nofind_stream_info", "-ss", "-0.330000", "-t", "0.100000", "-noaccurate_seek")
 	want = append(append(want, wl...), "-i", "file:/in/v.mp4",
 		"-filter_complex", "[0:v]trim=start=0.220000:end=0.260000[p0];[p0]concat=n=1:v=1:a=0,setpts=N*1/(25*TB)[v]",
 		"-map", "[v]", "-fps_mode", "passthrough", "-r", "25/1", "-frames:v", "1",
@@ -620,7 +620,7 @@ func TestSmartArgs(t *testing.T) {
 		t.Errorf("smartJoinArgs (-want +got):\n%s", d)
 	}
 	list := smartConcatList([]string{"/w/p0.ts", "/w/it's.ts"}, []int{2, 4}, vi)
-	if want := "ffconcat version 1.0\nfile 'file:/w/p0.ts'\nduration 0.080000000\nfile 'file:/w/it'\\''s.ts'\nduration 0.160000000\n"; list != want {
+	if want := "ffconcat version 1.0\nfile 'file:/w/p0.ts'\nduration 0.080000000\nfile 'file:/w/it'\\''s.ts'\nduration 0.160000000\noption probesize 4096\noption analyzeduration 0\n"; list != want {
 		t.Errorf("concat list:\n%s\nwant:\n%s", list, want)
 	}
 	for _, tc := range []struct {
