@@ -576,8 +576,8 @@ func TestSmartArgs(t *testing.T) {
 		t.Errorf("keyframeProbeArgs (-want +got):\n%s", d)
 	}
 	head := []string{"-hide_banner", "-nostdin", "-y", "-v", "error"}
-	want := append(append(append([]string{}, head...), "-nofind_stream_info", "-ss", "-0.330000"), wl...)
-	want = append(append(append(want, "-i", "file:/in/v.mp4", "-nofind_stream_info", "-ss", "-0.490000"), wl...), "-i", "file:/in/v.mp4",
+	want := append(append(append([]string{}, head...), "-nofind_stream_info", "-ss", "-0.330000", "-t", "0.180000"), wl...)
+	want = append(append(append(want, "-i", "file:/in/v.mp4", "-nofind_stream_info", "-ss", "-0.490000", "-t", "0.180000"), wl...), "-i", "file:/in/v.mp4",
 		"-map", "0:v:0", "-c", "copy", "-bsf:v", "h264_mp4toannexb", "-frames:v", "4", "-map_metadata", "-1", "-f", "mpegts", "file:/w/p1.ts",
 		"-map", "1:v:0", "-c", "copy", "-bsf:v", "h264_mp4toannexb", "-frames:v", "4", "-map_metadata", "-1", "-f", "mpegts", "file:/w/p2.ts")
 	if d := cmp.Diff(want, smartCopyArgs("/in/v.mp4", vi, []smartPiece{{from: 4, to: 8, copy: true}, {from: 0, to: 4, copy: true}}, []string{"/w/p1.ts", "/w/p2.ts"})); d != "" {
