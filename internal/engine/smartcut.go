@@ -40,6 +40,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -686,35 +687,54 @@ func frameCountArgs(path string) []string {
 // ffmpeg: the packets that start a video PES (payload unit start, stream
 // id 0xE0-0xEF), one per frame.
 func tsVideoFrames(path string) (int, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return 0, err
 	}
-	if len(data)%188 != 0 {
-		return 0, fmt.Errorf("%s: %d bytes, not whole MPEG-TS packets", filepath.Base(path), len(data))
+	defer f.Close()
+	// A copied piece can be gigabytes: read it a block of packets at a
+	// time.
+	buf := make([]byte, 188*1024)
+	n, off := 0, 0
+	for {
+		m, err := io.ReadFull(f, buf)
+		if m%188 != 0 {
+			return 0, fmt.Errorf("%s: %d bytes, not whole MPEG-TS packets", filepath.Base(path), off+m)
+		}
+		for i := 0; i < m; i += 188 {
+			pk := buf[i : i+188]
+			if pk[0] != 0x47 {
+				return 0, fmt.Errorf("%s: lost MPEG-TS sync at byte %d", filepath.Base(path), off+i)
+			}
+			if pesVideoStart(pk) {
+				n++
+			}
+		}
+		off += m
+		switch {
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			return n, nil
+		case err != nil:
+			return 0, err
+		}
 	}
-	n := 0
-	for off := 0; off < len(data); off += 188 {
-		pk := data[off : off+188]
-		if pk[0] != 0x47 {
-			return 0, fmt.Errorf("%s: lost MPEG-TS sync at byte %d", filepath.Base(path), off)
-		}
-		if pk[1]&0x40 == 0 {
-			continue
-		}
-		pay := 4
-		switch pk[3] >> 4 & 3 {
-		case 1:
-		case 3:
-			pay = 5 + int(pk[4])
-		default:
-			continue
-		}
-		if pay+4 <= 188 && pk[pay] == 0 && pk[pay+1] == 0 && pk[pay+2] == 1 && pk[pay+3]&0xf0 == 0xe0 {
-			n++
-		}
+}
+
+// pesVideoStart reports whether the MPEG-TS packet pk starts a video PES
+// (payload unit start, then a PES start code with a video stream id).
+func pesVideoStart(pk []byte) bool {
+	if pk[1]&0x40 == 0 {
+		return false
 	}
-	return n, nil
+	pay := 4
+	switch pk[3] >> 4 & 3 {
+	case 1:
+	case 3:
+		pay = 5 + int(pk[4])
+	default:
+		return false
+	}
+	return pay+4 <= 188 && pk[pay] == 0 && pk[pay+1] == 0 && pk[pay+2] == 1 && pk[pay+3]&0xf0 == 0xe0
 }
 
 // tsNullPackets is 16 MPEG-TS null packets (PID 0x1FFF), which demuxers
