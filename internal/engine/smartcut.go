@@ -344,12 +344,12 @@ func (vi *videoIndex) planSmart(runs [][2]int) ([]smartPiece, int) {
 // input and one output each): a run costs about 0.2 s to start.
 const maxCopyBatch = 16
 
-// smartCopyArgs copies the packets of the pieces pcs (whole GOPs from a
-// clean keyframe) into MPEG-TS files outs, one input and one output each.
-// The seek lands a quarter of a frame after the keyframe, so the demuxer
-// starts at that keyframe and no earlier one; -frames:v counts packets in
-// decode order, which for whole closed GOPs are exactly the frames of the
-// piece.
+// smartCopyArgs copies the packets of the pieces pcs (from a clean
+// keyframe to a frame a copy may end before: see vframe.cut) into MPEG-TS
+// files outs, one input and one output each. The seek lands a quarter of
+// a frame after the keyframe, so the demuxer starts at that keyframe and
+// no earlier one; -frames:v counts packets in decode order, which up to
+// such a frame are exactly the frames of the piece.
 func smartCopyArgs(src string, vi *videoIndex, pcs []smartPiece, outs []string) []string {
 	a := ffmpegArgs("-v", "error")
 	for _, pc := range pcs {
